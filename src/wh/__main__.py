@@ -1,0 +1,3 @@
+from wh.cli.app import run
+
+run()

@@ -1,0 +1,40 @@
+"""Building a wheel from an sdist, once, with ``pip wheel --no-deps``.
+
+The build runs in a subprocess with the configured index (for the build backend's own
+requirements), SOURCE_DATE_EPOCH fixed for reproducible archives, and pip's configuration
+otherwise as the user has it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from wh.adapters.fs import atomic_file
+from wh.errors import TransferError
+
+SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the oldest time a zip file can hold
+
+
+def build_wheel(sdist: Path, dest_dir: Path, index_urls: Sequence[str]) -> Path:
+    """Build ``sdist`` and place its wheel in ``dest_dir`` atomically; return the wheel path."""
+    with tempfile.TemporaryDirectory(prefix="wh-build-") as out:
+        env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, PIP_NO_INPUT="1")
+        if index_urls:
+            env["PIP_INDEX_URL"] = index_urls[0]
+            env["PIP_EXTRA_INDEX_URL"] = " ".join(index_urls[1:])
+        cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, str(sdist)]
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        wheels = sorted(Path(out).glob("*.whl"))
+        if proc.returncode != 0 or len(wheels) != 1:
+            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+            raise TransferError(f"pip wheel {sdist.name} failed (exit {proc.returncode}):\n{tail}")
+        dest = dest_dir / wheels[0].name
+        with atomic_file(dest) as f, wheels[0].open("rb") as src:
+            while chunk := src.read(1 << 20):
+                f.write(chunk)
+        return dest

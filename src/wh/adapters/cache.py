@@ -1,0 +1,95 @@
+"""wh's caches, in the user cache dir (``WH_CACHE_DIR`` overrides): never committed state.
+
+- :class:`HashCache`: sha256 by (path, size, mtime, inode), so an unchanged wheelhouse is
+  not hashed again.
+- :class:`PlanCache`: the files a complete sync chose, keyed by everything that decides the
+  choice (lock contents, targets, indexes). The lock pins every file by hash, so a complete
+  plan stays right until one of those inputs changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from wh.adapters.fs import atomic_write, sha256_file
+
+
+def cache_dir() -> Path:
+    if env := os.environ.get("WH_CACHE_DIR"):
+        return Path(env)
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "wh"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "wh"
+
+
+def _load(path: Path) -> Any:
+    try:
+        return json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+
+
+def _save(path: Path, data: Any) -> None:
+    with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, json.dumps(data, sort_keys=True).encode())
+
+
+class HashCache:
+    """sha256 of files, remembered by stat so that unchanged files are not read again."""
+
+    def __init__(self, path: Path | None = None, *, enabled: bool = True) -> None:
+        self.path = path or cache_dir() / "hashes.json"
+        self.enabled = enabled
+        loaded = _load(self.path) if enabled else None
+        self._entries: dict[str, list[Any]] = loaded if isinstance(loaded, dict) else {}
+        self._dirty = False
+
+    @staticmethod
+    def _key(st: os.stat_result) -> list[Any]:
+        return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+    def sha256(self, path: Path) -> str:
+        st = path.stat()
+        key = str(path.resolve())
+        entry = self._entries.get(key)
+        if self.enabled and entry and entry[:3] == self._key(st):
+            return str(entry[3])
+        digest = sha256_file(path)
+        self.remember(path, digest)
+        return digest
+
+    def remember(self, path: Path, digest: str) -> None:
+        self._entries[str(path.resolve())] = [*self._key(path.stat()), digest]
+        self._dirty = True
+
+    def save(self) -> None:
+        if self.enabled and self._dirty:
+            _save(self.path, self._entries)
+            self._dirty = False
+
+
+class PlanCache:
+    def __init__(self, directory: Path | None = None) -> None:
+        self.directory = directory or cache_dir() / "plans"
+
+    @staticmethod
+    def key(*parts: str) -> str:
+        digest = hashlib.sha256()
+        for part in parts:
+            digest.update(part.encode())
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+    def get(self, key: str) -> Any:
+        return _load(self.directory / f"{key}.json")
+
+    def put(self, key: str, data: Any) -> None:
+        _save(self.directory / f"{key}.json", data)

@@ -1,0 +1,91 @@
+"""The package index: one request per project per index, concurrent, PEP 691 JSON when the
+server offers it, PEP 503 HTML otherwise. A project missing from an index (404) has no files
+there; an index that cannot be reached after the retries raises :class:`IndexUnreachable`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from wh.adapters.http import RETRY_STATUS, Credentials, RetryableStatus, redact, with_retries
+from wh.core.files import DistFile
+from wh.core.pages import ACCEPT, Page, PageError, parse_page
+from wh.errors import IndexUnreachable
+
+
+def strip_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
+
+
+class IndexClient:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        index_urls: Sequence[str],
+        credentials: Credentials,
+        on_retry: Callable[[str], None] | None = None,
+    ) -> None:
+        self.client = client
+        self.index_urls = [strip_userinfo(u).rstrip("/") for u in index_urls]
+        self.credentials = credentials
+        self.on_retry = on_retry
+
+    async def _fetch(self, index: str, project: str) -> Page:
+        url = f"{index}/{project}/"
+
+        async def attempt() -> Page:
+            response = await self.client.get(
+                url, headers={"Accept": ACCEPT}, auth=self.credentials.for_url(url) or None
+            )
+            if response.status_code == 404:
+                return Page()
+            if response.status_code in (401, 403):
+                raise IndexUnreachable(
+                    f"{redact(url)}: the index refused access (HTTP {response.status_code})",
+                    hint="put credentials in the index URL or in ~/.netrc",
+                )
+            if response.status_code in RETRY_STATUS:
+                raise RetryableStatus(response.status_code)
+            if response.status_code != 200:
+                raise IndexUnreachable(f"{redact(url)}: HTTP {response.status_code}")
+            content_type = response.headers.get("content-type", "")
+            return parse_page(response.content, content_type, str(response.url))
+
+        def retried(n: int, exc: BaseException) -> None:
+            if self.on_retry:
+                self.on_retry(f"{redact(url)}: {exc or type(exc).__name__}; retry {n}")
+
+        try:
+            return await with_retries(attempt, on_retry=retried)
+        except (httpx.TransportError, RetryableStatus) as exc:
+            raise IndexUnreachable(
+                f"{redact(url)}: index unreachable ({exc or type(exc).__name__})",
+                hint="check the index URL and your network; wh retried with backoff",
+            ) from None
+        except PageError as exc:
+            raise IndexUnreachable(f"{redact(url)}: {exc}") from None
+
+    async def project(self, name: str) -> Page:
+        pages = await asyncio.gather(*(self._fetch(i, name) for i in self.index_urls))
+        merged = Page()
+        seen: set[str] = set()
+        for page in pages:
+            merged.refused.extend(page.refused)
+            for f in page.files:
+                if f.filename not in seen:
+                    seen.add(f.filename)
+                    merged.files.append(f)
+        return merged
+
+    async def projects(self, names: Sequence[str]) -> dict[str, Page]:
+        pages = await asyncio.gather(*(self.project(n) for n in names))
+        return dict(zip(names, pages, strict=True))
+
+
+def files_of(pages: dict[str, Page]) -> dict[str, list[DistFile]]:
+    return {name: page.files for name, page in pages.items()}

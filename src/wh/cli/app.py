@@ -1,0 +1,200 @@
+"""The ``wh`` command line: parse options, call a service, render. Errors become exit codes
+here and nowhere else: 0 done, 1 gaps or failures, 2 usage or configuration, 3 index
+unreachable."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, ParamSpec
+
+import typer
+
+from wh import __version__
+from wh.cli import render
+from wh.errors import WhError
+
+app = typer.Typer(
+    name="wh",
+    help=(
+        "wh keeps a wheelhouse: the right wheel for every platform you ship to, locked by"
+        " hash and stored through git-lfs.\n\n"
+        "Typical use: `wh init` once, then `wh sync --platforms macosx,linux` after each"
+        " change of the lockfile."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+P = ParamSpec("P")
+
+
+def handled(command: Callable[P, int]) -> Callable[P, int]:
+    """Turn the command's return value and wh's errors into the exit code, in one place."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> int:
+        try:
+            code = command(*args, **kwargs)
+        except WhError as exc:
+            render.error(exc)
+            code = exc.exit_code
+        except KeyboardInterrupt:
+            render.err.print("interrupted")
+            code = 130
+        raise typer.Exit(code)
+
+    return wrapper
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+
+
+ProjectOpt = Annotated[
+    Path,
+    typer.Option(
+        "--project",
+        help="Project directory holding pyproject.toml with a [tool.wh] table.",
+        file_okay=False,
+    ),
+]
+PlatformsOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--platforms",
+        "-p",
+        help="Comma-separated families ([tool.wh.platforms] keys or the defaults linux,"
+        " macosx, musllinux, windows) and bare platform tags, e.g. macosx,manylinux_2_17_x86_64."
+        " Default: every configured family.",
+    ),
+]
+PythonOpt = Annotated[
+    str | None,
+    typer.Option("--python", help="Comma-separated CPython versions, e.g. 3.11,3.12."),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"wh {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    pass
+
+
+def _split(value: str | None) -> list[str] | None:
+    from wh.core.config import split_list
+
+    return None if value is None else split_list(value)
+
+
+@app.command()
+@handled
+def sync(
+    platforms: PlatformsOpt = None,
+    python: PythonOpt = None,
+    project: ProjectOpt = Path(),
+    prune: Annotated[
+        bool,
+        typer.Option("--prune/--no-prune", help="Remove files no configured target uses."),
+    ] = True,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel downloads.")] = 8,
+    format: FormatOpt = Format.text,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print only gaps and errors.")
+    ] = False,
+) -> int:
+    """Put the best file for every target into the wheelhouse.
+
+    For each target (every configured Python x every platform tag of the chosen families),
+    each lockfile line whose markers hold there gets the best-ranked file of its pinned
+    version whose sha256 the lock lists. Files are fetched once, in parallel, hash-checked
+    and renamed into place; an sdist is built once when no wheel exists. What cannot be
+    filled is named per target, with a hint. Exit 0 complete, 1 gaps, 2 usage error, 3 index
+    unreachable.
+    """
+    from wh.services.sync import SyncOptions
+    from wh.services.sync import sync as run_sync
+
+    reporter = render.TerminalReporter(quiet=quiet or format is Format.json)
+    options = SyncOptions(
+        project=project, platforms=_split(platforms), python=_split(python), prune=prune, jobs=jobs
+    )
+    result = run_sync(options, reporter)
+    if format is Format.json:
+        print(render.sync_json(result))
+    else:
+        render.sync_text(result, quiet=quiet)
+    return result.exit_code
+
+
+@app.command()
+@handled
+def platforms(
+    platforms: PlatformsOpt = None,
+    python: PythonOpt = None,
+    project: ProjectOpt = Path(),
+    format: FormatOpt = Format.text,
+) -> int:
+    """List the targets: each one's compatible tag count and its full marker environment."""
+    from wh.adapters.project import load_config
+    from wh.core.config import make_targets, select_platforms
+
+    config = load_config(project)
+    pythons = _split(python) or config.python
+    targets = make_targets(pythons, select_platforms(config, _split(platforms)))
+    if format is Format.json:
+        print(render.platforms_json(targets))
+    else:
+        render.platforms_text(targets)
+    return 0
+
+
+@app.command()
+@handled
+def init(project: ProjectOpt = Path()) -> int:
+    """Route wheelhouse/*.whl through git-lfs and add a starting [tool.wh] table.
+
+    Writes .gitattributes, runs `git lfs install --local` in a git repository, and adds
+    [tool.wh] to pyproject.toml when it has none. Running it twice changes nothing.
+    """
+    from wh.services.init import init as run_init
+
+    result = run_init(project)
+    for name in result.changed:
+        render.out.print(f"wrote {name}", markup=False)
+    if not result.changed:
+        render.out.print("nothing to change")
+    for note in result.notes:
+        render.err.print(f"note: {note}", markup=False)
+    return 1 if result.lfs_missing else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run wh with ``argv``; return the exit code (callable from tests)."""
+    try:
+        app(args=argv, prog_name="wh")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,0 +1,175 @@
+"""Rendering for the terminal: progress (rich on a terminal, plain lines otherwise), results
+as text or JSON, and errors. The only module that prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from wh.errors import WhError
+
+if TYPE_CHECKING:
+    from wh.core.targets import Target
+    from wh.services.sync import SyncResult
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class TerminalReporter:
+    """The services' Reporter: a rich bar (files and bytes) on a terminal, lines elsewhere."""
+
+    def __init__(self, *, quiet: bool = False) -> None:
+        self.quiet = quiet
+        self.live = err.is_terminal and not quiet
+        self._progress: Progress | None = None
+        self._files: TaskID | None = None
+        self._bytes: TaskID | None = None
+        self._done = 0
+        self._total = 0
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            err.print(message)
+
+    def warn(self, message: str) -> None:
+        err.print(f"[yellow]warning:[/] {message}")
+
+    def transfer_start(self, files: int, total_bytes: int) -> None:
+        self._done, self._total = 0, files
+        if self.live:
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                DownloadColumn(),
+                TransferSpeedColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
+            self._progress.start()
+            self._files = self._progress.add_task("files", total=files)
+            self._bytes = self._progress.add_task("bytes", total=total_bytes or None)
+        elif not self.quiet:
+            err.print(f"fetching {files} files")
+
+    def transfer_bytes(self, n: int) -> None:
+        if self._progress is not None and self._bytes is not None:
+            self._progress.advance(self._bytes, n)
+
+    def transfer_file(self, name: str) -> None:
+        self._done += 1
+        if self._progress is not None and self._files is not None:
+            self._progress.advance(self._files, 1)
+        elif not self.quiet:
+            err.print(f"  [{self._done}/{self._total}] {name}")
+
+    def transfer_end(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+            self._progress = None
+
+
+def error(exc: WhError) -> None:
+    err.print(f"[red]error:[/] {exc.message}", markup=True)
+    if exc.hint:
+        err.print(f"[dim]hint:[/] {exc.hint}")
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError
+
+
+def sync_json(result: SyncResult) -> str:
+    data: dict[str, Any] = {
+        "ok": result.ok,
+        "wheelhouse": str(result.wheelhouse),
+        "unchanged": result.unchanged,
+        "targets": [asdict(t) for t in result.targets],
+        "gaps": [asdict(g) for g in result.gaps],
+        "errors": [{"message": e.message, "hint": e.hint} for e in result.errors],
+        "downloaded": result.downloaded,
+        "downloaded_bytes": result.downloaded_bytes,
+        "present": result.present,
+        "built": result.built,
+        "removed": result.removed,
+    }
+    return json.dumps(data, indent=2)
+
+
+def sync_text(result: SyncResult, *, quiet: bool) -> None:
+    if not quiet:
+        if result.unchanged:
+            head = f"up to date: {result.present} files, nothing asked of the index"
+        else:
+            parts = [f"downloaded {len(result.downloaded)} ({_size(result.downloaded_bytes)})"]
+            parts.append(f"{result.present} already present")
+            if result.built:
+                parts.append(f"built {len(result.built)}")
+            if result.removed:
+                parts.append(f"removed {len(result.removed)}")
+            head = ", ".join(parts)
+        out.print(f"{result.wheelhouse}: {head}")
+        width = max((len(t.name) for t in result.targets), default=6)
+        out.print(f"  {'target':<{width}}  files  gaps")
+        for t in result.targets:
+            mark = "[green]ok[/]" if not t.gaps else "[red]incomplete[/]"
+            out.print(f"  {t.name:<{width}}  {len(t.files):>5}  {t.gaps:>4}  {mark}")
+    if result.gaps:
+        out.print(f"[red]{len(result.gaps)} gap(s)[/]: these targets lack a file")
+        for g in result.gaps:
+            out.print(f"  {g.target}: {g.reason}")
+            out.print(f"    [dim]hint:[/] {g.hint}")
+    for e in result.errors:
+        error(e)
+
+
+def platforms_json(targets: list[Target]) -> str:
+    return json.dumps(
+        [
+            {
+                "name": t.name,
+                "python": t.python_short,
+                "platform": t.platform.tag,
+                "tag_count": len(t.tags),
+                "environment": dict(t.environment),
+                "compatible_tags": [str(tag) for tag in t.tags],
+            }
+            for t in targets
+        ],
+        indent=2,
+    )
+
+
+def platforms_text(targets: list[Target]) -> None:
+    for t in targets:
+        out.print(
+            f"[bold]{t.name}[/]  CPython {t.python_short} on {t.platform.tag}:"
+            f" {len(t.tags)} tags, best {t.tags[0]}"
+        )
+        for key, value in t.environment.items():
+            out.print(f"    {key} = {value!r}")
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

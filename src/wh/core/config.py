@@ -1,0 +1,145 @@
+"""The ``[tool.wh]`` table: validated into a :class:`Config`, and turned into targets.
+
+Pure: the caller reads pyproject.toml; this module only checks keys and values. A wrong key
+or value is a :class:`ConfigError` naming the key (exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from wh.core.targets import Target, TargetError, make_target, parse_platform, parse_python
+from wh.errors import ConfigError
+
+# Documented defaults for [tool.wh.platforms]: the newest tag each kind of machine supports.
+DEFAULT_PLATFORMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "linux": ("manylinux_2_28_x86_64", "manylinux_2_28_aarch64"),
+        "macosx": ("macosx_14_0_arm64", "macosx_13_0_x86_64"),
+        "musllinux": ("musllinux_1_2_x86_64", "musllinux_1_2_aarch64"),
+        "windows": ("win_amd64",),
+    }
+)
+DEFAULT_PYTHON = ("3.11", "3.12")
+DEFAULT_LOCKFILES = ("lockfiles/requirements.txt",)
+
+_KEYS = {"lockfiles", "wheelhouse", "python", "index-url", "extra-index-urls", "platforms"}
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    lockfiles: tuple[str, ...] = DEFAULT_LOCKFILES
+    wheelhouse: str = "wheelhouse"
+    python: tuple[str, ...] = DEFAULT_PYTHON
+    index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
+    platforms: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_PLATFORMS)
+
+
+def _strings(key: str, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise ConfigError(f"[tool.wh] {key}: expected a list of strings, got {value!r}")
+    return tuple(value)
+
+
+def _string(key: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"[tool.wh] {key}: expected a non-empty string, got {value!r}")
+    return value
+
+
+def _url(key: str, value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"[tool.wh] {key}: {value!r} is not an http(s) URL")
+    return value
+
+
+def parse_config(table: Mapping[str, Any]) -> Config:
+    """Validate a ``[tool.wh]`` table (already parsed from TOML)."""
+    unknown = sorted(set(table) - _KEYS)
+    if unknown:
+        raise ConfigError(
+            f"[tool.wh] {unknown[0]}: unknown key",
+            hint=f"known keys: {', '.join(sorted(_KEYS))}",
+        )
+    kwargs: dict[str, Any] = {}
+    if "lockfiles" in table:
+        kwargs["lockfiles"] = _strings("lockfiles", table["lockfiles"])
+    if "wheelhouse" in table:
+        kwargs["wheelhouse"] = _string("wheelhouse", table["wheelhouse"])
+    if "python" in table:
+        kwargs["python"] = _strings("python", table["python"])
+        for p in kwargs["python"]:
+            _check(f"python: {p!r}", parse_python, p)
+    if "index-url" in table:
+        kwargs["index_url"] = _url("index-url", _string("index-url", table["index-url"]))
+    if "extra-index-urls" in table:
+        urls = _strings("extra-index-urls", table["extra-index-urls"])
+        kwargs["extra_index_urls"] = tuple(_url("extra-index-urls", u) for u in urls)
+    if "platforms" in table:
+        kwargs["platforms"] = MappingProxyType(_platforms(table["platforms"]))
+    return Config(**kwargs)
+
+
+def _platforms(value: Any) -> Mapping[str, tuple[str, ...]]:
+    if not isinstance(value, dict) or not value:
+        raise ConfigError("[tool.wh.platforms]: expected a table of family = [platform tags]")
+    families: dict[str, tuple[str, ...]] = {}
+    for family, tags in value.items():
+        families[family] = _strings(f"platforms.{family}", tags)
+        for tag in families[family]:
+            _check(f"platforms.{family}", parse_platform, tag)
+    return families
+
+
+def _check(key: str, parse: Any, value: str) -> None:
+    try:
+        parse(value)
+    except TargetError as exc:
+        raise ConfigError(f"[tool.wh] {key}: {exc}", hint=exc.hint) from None
+
+
+def split_list(text: str) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``: the comma-separated CLI lists."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def select_platforms(config: Config, spec: Sequence[str] | None) -> list[str]:
+    """Platform tags for families and bare tags (``["macosx", "manylinux_2_17_x86_64"]``).
+
+    ``None`` means every configured family. Order is kept, duplicates dropped.
+    """
+    names = list(config.platforms) if spec is None else list(spec)
+    if not names:
+        raise ConfigError("--platforms: no platform named")
+    tags: list[str] = []
+    for name in names:
+        if name in config.platforms:
+            tags.extend(config.platforms[name])
+        elif name in DEFAULT_PLATFORMS:
+            tags.extend(DEFAULT_PLATFORMS[name])
+        else:
+            try:
+                tags.append(parse_platform(name).tag)
+            except TargetError as exc:
+                families = ", ".join(dict.fromkeys([*config.platforms, *DEFAULT_PLATFORMS]))
+                raise ConfigError(
+                    f"--platforms: {name!r} is neither a family ({families}) nor a platform tag",
+                    hint=exc.hint,
+                ) from None
+    return list(dict.fromkeys(tags))
+
+
+def make_targets(pythons: Sequence[str], platform_tags: Sequence[str]) -> list[Target]:
+    """Every Python x every platform tag, in that order."""
+    targets: list[Target] = []
+    for python in dict.fromkeys(pythons):
+        for tag in platform_tags:
+            try:
+                targets.append(make_target(python, tag))
+            except TargetError as exc:
+                raise ConfigError(str(exc), hint=exc.hint) from None
+    return targets

@@ -1,0 +1,105 @@
+"""The sync plan: for every target and every lock line that applies to it, a file or a gap.
+
+Pure. :func:`plan_sync` decides from the lock and the index pages; :func:`with_builds`
+settles the sdists once they are built; the service fetches :attr:`SyncPlan.downloads`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from packaging.utils import canonicalize_name
+
+from wh.core.files import DistFile
+from wh.core.lockfile import LockedRequirement
+from wh.core.selection import Choice, Gap, choose, served_by_built
+from wh.core.targets import Target
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    target: Target
+    requirement: LockedRequirement
+    outcome: Choice | Gap
+
+
+@dataclass(frozen=True, slots=True)
+class SyncPlan:
+    targets: tuple[Target, ...]
+    entries: tuple[Entry, ...]
+
+    def _files(self, *, build: bool) -> list[DistFile]:
+        files = {
+            e.outcome.file.filename: e.outcome.file
+            for e in self.entries
+            if isinstance(e.outcome, Choice) and e.outcome.needs_build == build
+        }
+        return [files[k] for k in sorted(files)]
+
+    @property
+    def downloads(self) -> list[DistFile]:
+        """Every wheel some target uses, once, by filename."""
+        return self._files(build=False)
+
+    @property
+    def builds(self) -> list[DistFile]:
+        """Every sdist some target needs built, once."""
+        return self._files(build=True)
+
+    @property
+    def gaps(self) -> list[Entry]:
+        return [e for e in self.entries if isinstance(e.outcome, Gap)]
+
+    def for_target(self, target: Target) -> list[Entry]:
+        return [e for e in self.entries if e.target == target]
+
+
+def applicable(
+    target: Target, requirements: Sequence[LockedRequirement]
+) -> list[LockedRequirement]:
+    """The lock lines whose markers hold on ``target``, each (name, version) once."""
+    seen: dict[tuple[str, str], LockedRequirement] = {}
+    for req in requirements:
+        if req.applies(target.environment):
+            seen.setdefault((req.name, req.version), req)
+    return list(seen.values())
+
+
+def projects(targets: Sequence[Target], requirements: Sequence[LockedRequirement]) -> list[str]:
+    """The projects whose index pages the plan needs."""
+    names = {req.name for t in targets for req in applicable(t, requirements)}
+    return sorted(names)
+
+
+def plan_sync(
+    targets: Sequence[Target],
+    requirements: Sequence[LockedRequirement],
+    pages: Mapping[str, Sequence[DistFile]],
+) -> SyncPlan:
+    """Choose for every target; ``pages`` maps canonical project names to their files."""
+    entries = [
+        Entry(t, req, choose(t, req, pages.get(canonicalize_name(req.name), ())))
+        for t in targets
+        for req in applicable(t, requirements)
+    ]
+    return SyncPlan(tuple(targets), tuple(entries))
+
+
+def with_builds(plan: SyncPlan, built: Mapping[str, DistFile | str]) -> SyncPlan:
+    """Settle sdist choices: ``built`` maps an sdist filename to its wheel, or to why it failed."""
+    entries: list[Entry] = []
+    for e in plan.entries:
+        if isinstance(e.outcome, Choice) and e.outcome.needs_build:
+            sdist = e.outcome.file
+            result = built.get(sdist.filename, "it was not built")
+            if isinstance(result, str):
+                outcome: Choice | Gap = Gap(
+                    f"{sdist.name} {sdist.version}: building {sdist.filename} failed: {result}",
+                    "see the build log above; build the wheel by hand and add it to the index",
+                )
+            else:
+                outcome = served_by_built(e.target, sdist, result)
+            e = replace(e, outcome=outcome)
+        entries.append(e)
+    return SyncPlan(plan.targets, tuple(entries))

@@ -1,0 +1,204 @@
+"""The target model: one machine kind we ship to, and everything that decides what fits it.
+
+A :class:`Target` is a CPython version on a platform tag (``manylinux_2_28_x86_64``,
+``macosx_14_0_arm64``, ...). From those two facts it derives, with no look at the host:
+
+- ``tags``: the ordered compatible tags exactly as a real CPython on such a machine reports
+  them (``packaging.tags.sys_tags()`` there), minus the host-only ``linux_<arch>`` tag;
+- ``environment``: the complete PEP 508 marker environment (every key, so that nothing
+  silently falls back to the host's values);
+- ``complete_platform()``: the JSON pex accepts for ``--complete-platform``.
+
+sync, verify and pex all read this one model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms
+from packaging.version import InvalidVersion, Version
+
+from wh.errors import UsageError
+
+
+class TargetError(UsageError):
+    """A platform tag or Python version that names no machine wh can serve."""
+
+
+# glibc 2.x minor -> the legacy manylinux name for that baseline (PEP 600).
+_LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
+_LEGACY_ALIASES = {"manylinux2014": (2, 17), "manylinux2010": (2, 12), "manylinux1": (2, 5)}
+# The oldest glibc any manylinux tag exists for: 2.5 on x86, 2.17 elsewhere (packaging).
+_X86 = {"x86_64", "i686"}
+_WINDOWS = {"win_amd64": "AMD64", "win_arm64": "ARM64", "win32": "x86"}
+
+_MANYLINUX_RE = re.compile(r"manylinux_(\d+)_(\d+)_(\w+)")
+_LEGACY_RE = re.compile(r"(manylinux2014|manylinux2010|manylinux1)_(\w+)")
+_MUSLLINUX_RE = re.compile(r"musllinux_(\d+)_(\d+)_(\w+)")
+_MACOS_RE = re.compile(r"macosx_(\d+)_(\d+)_(\w+)")
+_MACOS_ARCHES = {"arm64", "x86_64", "universal2"}
+
+
+def manylinux_platforms(glibc: tuple[int, int], arch: str) -> list[str]:
+    """Platform tags a glibc ``glibc`` machine accepts, newest first (legacy names in place)."""
+    major, minor = glibc
+    oldest = 5 if arch in _X86 else 17
+    tags: list[str] = []
+    for m in range(minor, oldest - 1, -1):
+        tags.append(f"manylinux_{major}_{m}_{arch}")
+        if major == 2 and m in _LEGACY_MANYLINUX:
+            tags.append(f"{_LEGACY_MANYLINUX[m]}_{arch}")
+    return tags
+
+
+def musllinux_platforms(musl: tuple[int, int], arch: str) -> list[str]:
+    major, minor = musl
+    return [f"musllinux_{major}_{m}_{arch}" for m in range(minor, -1, -1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Platform:
+    """A parsed platform tag: its family, OS facts and the platform tags it accepts."""
+
+    tag: str
+    family: str  # linux | musllinux | macosx | windows
+    sys_platform: str
+    platform_system: str
+    os_name: str
+    machine: str
+    release: str
+    accepted: tuple[str, ...]
+
+
+def parse_platform(tag: str) -> Platform:
+    """Parse a platform tag naming the newest a kind of machine supports."""
+    if m := _LEGACY_RE.fullmatch(tag):
+        glibc, arch = _LEGACY_ALIASES[m[1]], m[2]
+        return _linux(f"manylinux_{glibc[0]}_{glibc[1]}_{arch}", glibc, arch)
+    if m := _MANYLINUX_RE.fullmatch(tag):
+        glibc, arch = (int(m[1]), int(m[2])), m[3]
+        if glibc[0] != 2 or glibc < ((2, 5) if arch in _X86 else (2, 17)):
+            raise TargetError(f"{tag}: no manylinux tag exists for glibc {m[1]}.{m[2]} on {arch}")
+        return _linux(tag, glibc, arch)
+    if m := _MUSLLINUX_RE.fullmatch(tag):
+        arch = m[3]
+        accepted = musllinux_platforms((int(m[1]), int(m[2])), arch)
+        return Platform(tag, "musllinux", "linux", "Linux", "posix", arch, "", tuple(accepted))
+    if m := _MACOS_RE.fullmatch(tag):
+        major, minor, arch = int(m[1]), int(m[2]), m[3]
+        if arch not in _MACOS_ARCHES or (arch == "arm64" and major < 11):
+            raise TargetError(f"{tag}: not a macOS machine (arm64 needs macOS 11 or newer)")
+        machine = "arm64" if arch == "universal2" else arch
+        accepted = list(mac_platforms((major, minor), machine))
+        # Darwin's kernel release: macOS 11 is Darwin 20; 10.x is Darwin (x + 4).
+        release = f"{major + 9}.0.0" if major >= 11 else f"{minor + 4}.0.0"
+        return Platform(
+            tag, "macosx", "darwin", "Darwin", "posix", machine, release, tuple(accepted)
+        )
+    if tag in _WINDOWS:
+        return Platform(tag, "windows", "win32", "Windows", "nt", _WINDOWS[tag], "10", (tag,))
+    if tag.startswith("linux_"):
+        raise TargetError(
+            f"{tag}: a host-only tag that no index serves",
+            hint="name the glibc the machines have, e.g. manylinux_2_28_x86_64",
+        )
+    raise TargetError(
+        f"{tag}: not a platform tag wh knows",
+        hint="use manylinux_X_Y_<arch>, musllinux_X_Y_<arch>, macosx_X_Y_<arch> or win_amd64",
+    )
+
+
+def _linux(tag: str, glibc: tuple[int, int], arch: str) -> Platform:
+    accepted = manylinux_platforms(glibc, arch)
+    return Platform(tag, "linux", "linux", "Linux", "posix", arch, "", tuple(accepted))
+
+
+def parse_python(text: str) -> Version:
+    """``3.11`` or ``3.11.4``: a CPython 3 release. ``3.11`` means ``3.11.0`` where a full one
+    is needed (the oldest patch release: a wheel that needs a newer one is not chosen)."""
+    try:
+        version = Version(text)
+    except InvalidVersion:
+        raise TargetError(f"{text!r}: not a Python version (expected e.g. 3.12)") from None
+    if version.major != 3 or len(version.release) not in (2, 3) or version.pre or version.local:
+        raise TargetError(f"{text!r}: not a CPython 3 release (expected e.g. 3.12)")
+    return version
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """CPython ``python`` on ``platform``; build with :func:`make_target`."""
+
+    python: Version
+    platform: Platform
+    tags: tuple[Tag, ...] = field(repr=False, compare=False)
+    priority: Mapping[Tag, int] = field(repr=False, compare=False)
+    environment: Mapping[str, str] = field(repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        return f"{self.abi}-{self.platform.tag}"
+
+    @property
+    def abi(self) -> str:
+        return f"cp{self.python.major}{self.python.minor}"
+
+    @property
+    def python_short(self) -> str:
+        return f"{self.python.major}.{self.python.minor}"
+
+    def rank(self, tags: frozenset[Tag]) -> int | None:
+        """The best priority (lower is better) among ``tags``; None when none fits."""
+        ranks = [self.priority[t] for t in tags if t in self.priority]
+        return min(ranks) if ranks else None
+
+    def complete_platform(self) -> dict[str, Any]:
+        """The ``--complete-platform`` JSON document pex accepts."""
+        return {
+            "marker_environment": dict(self.environment),
+            "compatible_tags": [str(t) for t in self.tags],
+        }
+
+
+def _tags(python: Version, platform: Platform) -> Iterator[Tag]:
+    version = (python.major, python.minor)
+    abi = f"cp{python.major}{python.minor}"
+    yield from cpython_tags(version, [abi], platform.accepted)
+    yield from compatible_tags(version, abi, platform.accepted)
+
+
+def _environment(python: Version, platform: Platform) -> dict[str, str]:
+    full = ".".join(str(p) for p in (*python.release, 0)[:3])
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": full,
+        "os_name": platform.os_name,
+        "platform_machine": platform.machine,
+        "platform_python_implementation": "CPython",
+        "platform_release": platform.release,
+        "platform_system": platform.platform_system,
+        "platform_version": "",
+        "python_full_version": full,
+        "python_version": f"{python.major}.{python.minor}",
+        "sys_platform": platform.sys_platform,
+    }
+
+
+@lru_cache(maxsize=256)
+def make_target(python: str, platform_tag: str) -> Target:
+    version = parse_python(python)
+    platform = parse_platform(platform_tag)
+    tags = tuple(dict.fromkeys(_tags(version, platform)))
+    return Target(
+        python=version,
+        platform=platform,
+        tags=tags,
+        priority=MappingProxyType({t: i for i, t in enumerate(tags)}),
+        environment=MappingProxyType(_environment(version, platform)),
+    )

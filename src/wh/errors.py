@@ -1,0 +1,49 @@
+"""The errors wh raises, each carrying the exit code the CLI turns it into.
+
+    WhError (1)
+    ├── UsageError (2)          bad option, bad configuration, bad lockfile line
+    │   ├── ConfigError         a [tool.wh] key or value; names the key
+    │   └── LockfileError       a requirement line; names file:line
+    ├── IndexUnreachable (3)    no answer from an index after the last retry
+    └── TransferError (1)       a file that could not be fetched or did not verify
+
+Every error has a message (what happened, naming the file/target/key) and an
+optional hint (what to do about it). The CLI prints both and exits with
+``exit_code``; nothing else in wh decides exit codes.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class WhError(Exception):
+    exit_code: ClassVar[int] = 1
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(WhError):
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """A configuration key or value is wrong; the message names the key."""
+
+
+class LockfileError(UsageError):
+    """A lockfile line cannot be used; the message names ``file:line``."""
+
+
+class IndexUnreachable(WhError):
+    exit_code = 3
+
+
+class TransferError(WhError):
+    """A download failed for good: bad hash, truncated body, refused name, retries spent."""
