@@ -23,6 +23,7 @@ import socket
 import struct
 import sys
 import threading
+import time
 import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -212,6 +213,7 @@ class Faults:
     fail_times: dict[str, int] = field(default_factory=dict)  # this many 500s, then success
     page_status: dict[str, int] = field(default_factory=dict)  # project page status, forever
     listed_as: dict[str, str] = field(default_factory=dict)  # real filename -> listed name
+    stall: dict[str, float] = field(default_factory=dict)  # send half, sleep this long, rest
     fail_status: int = 500
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -473,7 +475,14 @@ class _Handler(BaseHTTPRequestHandler):
         count = length // 2 if truncated else length
         if self.command == "HEAD" or count == 0:
             return
-        if isinstance(body, Path):
+        data = body.read_bytes() if isinstance(body, Path) else body
+        pause = faults.stall.get(key) if key else None
+        if pause is not None:
+            self.wfile.write(data[: count // 2])
+            self.wfile.flush()
+            time.sleep(pause)
+            self.wfile.write(data[count // 2 : count])
+        elif isinstance(body, Path):
             with body.open("rb") as stream:
                 self.connection.sendfile(stream, count=count)
         else:

@@ -9,6 +9,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -44,10 +45,10 @@ class TerminalReporter:
 
     def info(self, message: str) -> None:
         if not self.quiet:
-            err.print(message)
+            err.print(message, markup=False)
 
     def warn(self, message: str) -> None:
-        err.print(f"[yellow]warning:[/] {message}")
+        err.print(f"[yellow]warning:[/] {escape(message)}")
 
     def transfer_start(self, files: int, total_bytes: int) -> None:
         self._done, self._total = 0, files
@@ -77,7 +78,7 @@ class TerminalReporter:
         if self._progress is not None and self._files is not None:
             self._progress.advance(self._files, 1)
         elif not self.quiet:
-            err.print(f"  [{self._done}/{self._total}] {name}")
+            err.print(f"  [{self._done}/{self._total}] {name}", markup=False)
 
     def transfer_end(self) -> None:
         if self._progress is not None:
@@ -86,9 +87,9 @@ class TerminalReporter:
 
 
 def error(exc: WhError) -> None:
-    err.print(f"[red]error:[/] {exc.message}", markup=True)
+    err.print(f"[red]error:[/] {escape(exc.message)}")
     if exc.hint:
-        err.print(f"[dim]hint:[/] {exc.hint}")
+        err.print(f"[dim]hint:[/] {escape(exc.hint)}")
 
 
 def _size(n: int) -> str:
@@ -129,7 +130,7 @@ def sync_text(result: SyncResult, *, quiet: bool) -> None:
             if result.removed:
                 parts.append(f"removed {len(result.removed)}")
             head = ", ".join(parts)
-        out.print(f"{result.wheelhouse}: {head}")
+        out.print(f"{result.wheelhouse}: {head}", markup=False)
         width = max((len(t.name) for t in result.targets), default=6)
         out.print(f"  {'target':<{width}}  files  gaps")
         for t in result.targets:
@@ -138,8 +139,8 @@ def sync_text(result: SyncResult, *, quiet: bool) -> None:
     if result.gaps:
         out.print(f"[red]{len(result.gaps)} gap(s)[/]: these targets lack a file")
         for g in result.gaps:
-            out.print(f"  {g.target}: {g.reason}")
-            out.print(f"    [dim]hint:[/] {g.hint}")
+            out.print(f"  {g.target}: {escape(g.reason)}")
+            out.print(f"    [dim]hint:[/] {escape(g.hint)}")
     for e in result.errors:
         error(e)
 
@@ -168,7 +169,7 @@ def platforms_text(targets: list[Target]) -> None:
             f" {len(t.tags)} tags, best {t.tags[0]}"
         )
         for key, value in t.environment.items():
-            out.print(f"    {key} = {value!r}")
+            out.print(f"    {key} = {value!r}", markup=False)
 
 
 def stdout_is_terminal() -> bool:

@@ -71,7 +71,7 @@ class Session:
         for name, page in pages.items():
             for refused in page.refused:
                 self.reporter.warn(
-                    f"{name}: the index lists {refused!r}; refused, not a plain file name"
+                    f"{name}: the index lists {refused!r}: refused, not a plain file name"
                 )
         return {name: page.files for name, page in pages.items()}
 
