@@ -39,9 +39,11 @@ class Config:
     platforms: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_PLATFORMS)
 
 
-def _strings(key: str, value: Any) -> tuple[str, ...]:
+def _strings(key: str, value: Any, *, empty: bool = False) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise ConfigError(f"[tool.wh] {key}: expected a list of strings, got {value!r}")
+    if not value and not empty:
+        raise ConfigError(f"[tool.wh] {key}: the list is empty")
     return tuple(value)
 
 
@@ -77,7 +79,7 @@ def parse_config(table: Mapping[str, Any]) -> Config:
     if "index-url" in table:
         kwargs["index_url"] = _url("index-url", _string("index-url", table["index-url"]))
     if "extra-index-urls" in table:
-        urls = _strings("extra-index-urls", table["extra-index-urls"])
+        urls = _strings("extra-index-urls", table["extra-index-urls"], empty=True)
         kwargs["extra_index_urls"] = tuple(_url("extra-index-urls", u) for u in urls)
     if "platforms" in table:
         kwargs["platforms"] = MappingProxyType(_platforms(table["platforms"]))

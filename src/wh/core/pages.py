@@ -29,7 +29,7 @@ class Page:
 
 
 def parse_page(body: bytes, content_type: str, url: str) -> Page:
-    if content_type.split(";")[0].strip() == JSON_TYPE:
+    if content_type.split(";")[0].strip().lower() == JSON_TYPE:
         return _parse_json(body, url)
     return _parse_html(body.decode("utf-8", "replace"), url)
 
@@ -49,20 +49,31 @@ def _parse_json(body: bytes, url: str) -> Page:
         entries = data["files"]
     except (ValueError, KeyError, TypeError) as exc:
         raise PageError(f"not a PEP 691 page: {exc}") from None
+    if not isinstance(entries, list):
+        raise PageError("not a PEP 691 page: 'files' is not a list")
     page = Page()
     for entry in entries:
-        filename = entry.get("filename", "")
+        if not isinstance(entry, dict):
+            raise PageError(f"not a PEP 691 page: a file entry is {entry!r}")
+        filename, href = entry.get("filename"), entry.get("url")
         if not isinstance(filename, str) or not is_dist_filename(filename):
             continue
-        yanked = entry.get("yanked", False)
+        if not isinstance(href, str) or not href:
+            raise PageError(f"not a PEP 691 page: {filename!r} has no url")
+        hashes = entry.get("hashes")
+        sha256 = hashes.get("sha256") if isinstance(hashes, dict) else None
+        if sha256 is not None and not isinstance(sha256, str):
+            raise PageError(f"not a PEP 691 page: {filename!r} has a sha256 of {sha256!r}")
+        requires_python = entry.get("requires-python") or None
+        size = entry.get("size")
         _add(
             page,
             filename,
-            urljoin(url, entry.get("url", "")),
-            sha256=(entry.get("hashes") or {}).get("sha256"),
-            requires_python=entry.get("requires-python") or None,
-            yanked=bool(yanked),
-            size=entry.get("size") if isinstance(entry.get("size"), int) else None,
+            urljoin(url, href),
+            sha256=sha256,
+            requires_python=requires_python if isinstance(requires_python, str) else None,
+            yanked=bool(entry.get("yanked", False)),
+            size=size if isinstance(size, int) else None,
         )
     return page
 

@@ -114,7 +114,7 @@ def wheel_hint(target: Target, req: LockedRequirement, files: Sequence[DistFile]
         f"build a wheel on a {target.platform.tag} machine with CPython {target.python_short}"
         " and add it to the index"
     )
-    if versions and versions[0] != current:
+    if versions and versions[0] > current:
         newest = versions[0]
         return (
             f"{req.name} {newest} has a wheel for {target.platform.tag} {target.abi}: move the pin"

@@ -42,7 +42,7 @@ _MANYLINUX_RE = re.compile(r"manylinux_(\d+)_(\d+)_(\w+)")
 _LEGACY_RE = re.compile(r"(manylinux2014|manylinux2010|manylinux1)_(\w+)")
 _MUSLLINUX_RE = re.compile(r"musllinux_(\d+)_(\d+)_(\w+)")
 _MACOS_RE = re.compile(r"macosx_(\d+)_(\d+)_(\w+)")
-_MACOS_ARCHES = {"arm64", "x86_64", "universal2"}
+_MACOS_ARCHES = {"arm64", "x86_64"}  # machines; universal2 is a wheel's tag, not a machine
 
 
 def manylinux_platforms(glibc: tuple[int, int], arch: str) -> list[str]:
@@ -80,21 +80,21 @@ def parse_platform(tag: str) -> Platform:
     """Parse a platform tag naming the newest a kind of machine supports."""
     if m := _LEGACY_RE.fullmatch(tag):
         glibc, arch = _LEGACY_ALIASES[m[1]], m[2]
-        return _linux(f"manylinux_{glibc[0]}_{glibc[1]}_{arch}", glibc, arch)
-    if m := _MANYLINUX_RE.fullmatch(tag):
-        glibc, arch = (int(m[1]), int(m[2])), m[3]
-        if glibc[0] != 2 or glibc < ((2, 5) if arch in _X86 else (2, 17)):
-            raise TargetError(f"{tag}: no manylinux tag exists for glibc {m[1]}.{m[2]} on {arch}")
         return _linux(tag, glibc, arch)
+    if m := _MANYLINUX_RE.fullmatch(tag):
+        return _linux(tag, (int(m[1]), int(m[2])), m[3])
     if m := _MUSLLINUX_RE.fullmatch(tag):
         arch = m[3]
         accepted = musllinux_platforms((int(m[1]), int(m[2])), arch)
         return Platform(tag, "musllinux", "linux", "Linux", "posix", arch, "", tuple(accepted))
     if m := _MACOS_RE.fullmatch(tag):
         major, minor, arch = int(m[1]), int(m[2]), m[3]
-        if arch not in _MACOS_ARCHES or (arch == "arm64" and major < 11):
-            raise TargetError(f"{tag}: not a macOS machine (arm64 needs macOS 11 or newer)")
-        machine = "arm64" if arch == "universal2" else arch
+        if arch not in _MACOS_ARCHES or major < 10 or (arch == "arm64" and major < 11):
+            raise TargetError(
+                f"{tag}: not a macOS machine",
+                hint="use macosx_<major>_<minor>_arm64 (macOS 11+) or macosx_<X>_<Y>_x86_64",
+            )
+        machine = arch
         accepted = list(mac_platforms((major, minor), machine))
         # Darwin's kernel release: macOS 11 is Darwin 20; 10.x is Darwin (x + 4).
         release = f"{major + 9}.0.0" if major >= 11 else f"{minor + 4}.0.0"
@@ -115,6 +115,11 @@ def parse_platform(tag: str) -> Platform:
 
 
 def _linux(tag: str, glibc: tuple[int, int], arch: str) -> Platform:
+    if glibc[0] != 2 or glibc < ((2, 5) if arch in _X86 else (2, 17)):
+        raise TargetError(
+            f"{tag}: no manylinux tag exists for glibc {glibc[0]}.{glibc[1]} on {arch}"
+        )
+    tag = f"manylinux_{glibc[0]}_{glibc[1]}_{arch}"
     accepted = manylinux_platforms(glibc, arch)
     return Platform(tag, "linux", "linux", "Linux", "posix", arch, "", tuple(accepted))
 
@@ -126,7 +131,15 @@ def parse_python(text: str) -> Version:
         version = Version(text)
     except InvalidVersion:
         raise TargetError(f"{text!r}: not a Python version (expected e.g. 3.12)") from None
-    if version.major != 3 or len(version.release) not in (2, 3) or version.pre or version.local:
+    if (
+        version.major != 3
+        or len(version.release) not in (2, 3)
+        or version.epoch
+        or version.pre
+        or version.dev is not None
+        or version.post is not None
+        or version.local
+    ):
         raise TargetError(f"{text!r}: not a CPython 3 release (expected e.g. 3.12)")
     return version
 
