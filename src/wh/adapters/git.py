@@ -31,3 +31,85 @@ def lfs_install_local(path: Path) -> None:
     proc = _git(path, "lfs", "install", "--local")
     if proc.returncode != 0:
         raise GitError(f"git lfs install --local failed in {path}: {proc.stderr.strip()}")
+
+
+def toplevel(path: Path) -> Path | None:
+    proc = _git(path, "rev-parse", "--show-toplevel")
+    return Path(proc.stdout.strip()) if proc.returncode == 0 else None
+
+
+def staged_files(repo: Path, under: str) -> dict[str, str]:
+    """Paths (relative to ``repo``) below ``under`` in the git index -> their blob ids."""
+    proc = subprocess.run(
+        ["git", "ls-files", "-s", "-z", "--", under],
+        cwd=repo,
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise GitError(f"git ls-files failed in {repo}: {proc.stderr.decode(errors='replace')}")
+    entries: dict[str, str] = {}
+    for record in proc.stdout.split(b"\0"):
+        if record:
+            meta, path = record.split(b"\t", 1)
+            entries[path.decode()] = meta.split()[1].decode()
+    return entries
+
+
+def read_blobs(repo: Path, blob_ids: list[str]) -> dict[str, bytes]:
+    """Contents of blobs by id, in one `git cat-file --batch` process."""
+    if not blob_ids:
+        return {}
+    proc = subprocess.run(
+        ["git", "cat-file", "--batch"],
+        cwd=repo,
+        input="".join(f"{b}\n" for b in blob_ids).encode(),
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise GitError(f"git cat-file failed in {repo}: {proc.stderr.decode(errors='replace')}")
+    out, blobs, pos = proc.stdout, {}, 0
+    while pos < len(out):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].split()
+        if len(header) < 3:  # "<id> missing"
+            pos = end + 1
+            continue
+        size = int(header[2])
+        blobs[header[0].decode()] = out[end + 1 : end + 1 + size]
+        pos = end + 1 + size + 1
+    return blobs
+
+
+def show_staged(repo: Path, path: str) -> str:
+    """A file as staged in the git index (``git show :path``)."""
+    proc = _git(repo, "show", f":{path}")
+    if proc.returncode != 0:
+        raise FileNotFoundError(f"{path}: not in the git index")
+    return proc.stdout
+
+
+def lfs_routed(repo: Path, paths: list[str]) -> dict[str, bool]:
+    """Whether git routes each path through the lfs filter (git check-attr)."""
+    if not paths:
+        return {}
+    proc = subprocess.run(
+        ["git", "check-attr", "-z", "filter", "--stdin"],
+        cwd=repo,
+        input=b"".join(p.encode() + b"\0" for p in paths),
+        capture_output=True,
+        check=False,
+    )
+    fields = proc.stdout.split(b"\0")
+    routed: dict[str, bool] = {}
+    for i in range(0, len(fields) - 2, 3):
+        routed[fields[i].decode()] = fields[i + 2] == b"lfs"
+    return routed
+
+
+def lfs_object(repo: Path, oid: str) -> Path | None:
+    """The local LFS object for ``oid``, if git-lfs has it."""
+    git_dir = _git(repo, "rev-parse", "--git-common-dir").stdout.strip()
+    path = (repo / git_dir / "lfs" / "objects" / oid[:2] / oid[2:4] / oid).resolve()
+    return path if path.is_file() else None

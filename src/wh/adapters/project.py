@@ -1,30 +1,43 @@
-"""The project on disk: ``pyproject.toml``'s ``[tool.wh]`` table and the lockfiles it names."""
+"""The project on disk (or as staged in git): ``pyproject.toml``'s ``[tool.wh]`` table and the
+lockfiles it names. Reading goes through a ``read(path)`` callable so that verify --staged
+reads exactly what the commit will contain."""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 from wh.core.config import Config, parse_config
 from wh.core.lockfile import Lockfile, parse_lockfile
 from wh.errors import ConfigError, LockfileError
 
+Reader = Callable[[str], str]
 
-def read_pyproject(project: Path) -> dict[str, object]:
-    path = project / "pyproject.toml"
+
+def disk_reader(project: Path) -> Reader:
+    def read(path: str) -> str:
+        return (project / path).read_text(encoding="utf-8")
+
+    return read
+
+
+def read_pyproject(project: Path, read: Reader | None = None) -> dict[str, object]:
+    read = read or disk_reader(project)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(read("pyproject.toml"))
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: not found", hint="run wh in the project directory, or pass --project DIR"
+            f"{project / 'pyproject.toml'}: not found",
+            hint="run wh in the project directory, or pass --project DIR",
         ) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise ConfigError(f"{project / 'pyproject.toml'}: {exc}") from None
 
 
-def load_config(project: Path) -> Config:
+def load_config(project: Path, read: Reader | None = None) -> Config:
     """The validated ``[tool.wh]`` table; documented defaults where it is absent."""
-    data = read_pyproject(project)
+    data = read_pyproject(project, read)
     tool = data.get("tool", {})
     table = tool.get("wh", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
@@ -32,25 +45,28 @@ def load_config(project: Path) -> Config:
     return parse_config(table)
 
 
-def read_lockfiles(project: Path, config: Config) -> list[tuple[Lockfile, str]]:
+def read_lockfiles(
+    project: Path, config: Config, read: Reader | None = None
+) -> list[tuple[Lockfile, str]]:
     """Each configured lockfile, parsed, with its raw text (includes appended) for cache keys."""
+    read = read or disk_reader(project)
     result: list[tuple[Lockfile, str]] = []
     for name in config.lockfiles:
         texts: list[str] = []
 
-        def read(path: str, texts: list[str] = texts) -> str:
-            text = (project / path).read_text(encoding="utf-8")
+        def recording(path: str, texts: list[str] = texts) -> str:
+            text = read(path)
             texts.append(text)
             return text
 
         try:
-            lockfile = parse_lockfile(name, read)
-        except LockfileError as exc:
-            if not (project / name).exists():
+            lockfile = parse_lockfile(name, recording)
+        except LockfileError:
+            if not texts:
                 raise LockfileError(
                     f"{name}: no such lockfile (named by [tool.wh] lockfiles)",
-                    hint="compile it first (pip-compile --generate-hashes, or wh lock)",
+                    hint="compile it first (wh lock, or pip-compile --generate-hashes)",
                 ) from None
-            raise exc
+            raise
         result.append((lockfile, "\0".join(texts)))
     return result

@@ -25,6 +25,7 @@ from wh.errors import WhError
 
 if TYPE_CHECKING:
     from wh.core.targets import Target
+    from wh.core.verify import Report
     from wh.services.sync import SyncResult
 
 out = Console(highlight=False, soft_wrap=True)
@@ -174,3 +175,55 @@ def platforms_text(targets: list[Target]) -> None:
 
 def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
+
+
+def verify_json(report: Report) -> str:
+    return json.dumps(
+        {
+            "ok": report.ok,
+            "targets": [asdict(t) for t in report.targets],
+            "findings": [asdict(f) for f in report.findings],
+            "notes": report.notes,
+        },
+        indent=2,
+    )
+
+
+def verify_text(report: Report, wheelhouse: str) -> None:
+    width = max((len(t.name) for t in report.targets), default=6)
+    out.print(f"  {'target':<{width}}     ok  gaps  bad")
+    for t in report.targets:
+        mark = "[green]ok[/]" if not (t.gaps or t.bad) else "[red]incomplete[/]"
+        out.print(f"  {t.name:<{width}}  {t.ok:>5}  {t.gaps:>4}  {t.bad:>3}  {mark}")
+    for note in report.notes:
+        out.print(f"note: {note}", markup=False)
+    if report.ok:
+        out.print(f"[green]{wheelhouse}: every target complete, every file verified[/]")
+        return
+    out.print(f"[red]{len(report.findings)} finding(s)[/]")
+    for f in report.findings:
+        where = f" {f.target}:" if f.target else ""
+        out.print(f"  [bold]{f.kind}[/]{escape(where)} {escape(f.message)}")
+        out.print(f"    [dim]hint:[/] {escape(f.hint)}")
+
+
+def _gh(value: str) -> str:
+    """Escape a value for a GitHub workflow command."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def verify_github(report: Report, wheelhouse: str) -> None:
+    for f in report.findings:
+        location = ""
+        if f.file:
+            path, _, line = f.file.partition(":")
+            if path.endswith((".whl", ".tar.gz", ".zip")):
+                path = f"{wheelhouse}/{path}"
+            location = f"file={_gh(path)}" + (f",line={line}" if line.isdigit() else "") + ","
+        title = f"wh verify: {f.kind}" + (f" on {f.target}" if f.target else "")
+        print(f"::error {location}title={_gh(title)}::{_gh(f.message)} (hint: {_gh(f.hint)})")
+    for note in report.notes:
+        print(f"::notice title=wh verify::{_gh(note)}")
+    bad = sum(1 for t in report.targets if t.gaps or t.bad)
+    total = len(report.targets)
+    print(f"wh verify: {total} targets, {bad} incomplete, {len(report.findings)} findings")

@@ -1,0 +1,34 @@
+"""A wheel's METADATA, as far as verify needs it: name, version and Requires-Dist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from packaging.metadata import parse_email
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+
+
+class MetadataError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class WheelMetadata:
+    name: NormalizedName
+    version: str
+    requires_dist: tuple[Requirement, ...]
+
+
+def parse_metadata(data: bytes) -> WheelMetadata:
+    raw, _unparsed = parse_email(data)
+    name, version = raw.get("name"), raw.get("version")
+    if not name or not version:
+        raise MetadataError("METADATA lacks Name or Version")
+    requires: list[Requirement] = []
+    for line in raw.get("requires_dist", []):
+        try:
+            requires.append(Requirement(line))
+        except InvalidRequirement as exc:
+            raise MetadataError(f"bad Requires-Dist {line!r}: {exc}") from None
+    return WheelMetadata(canonicalize_name(name), version, tuple(requires))
