@@ -37,6 +37,7 @@ test: lint typecheck pytest
 
 demo: $(STAMP) git-lfs
 	$(BIN)/wh sync --platforms macosx,linux
+	$(BIN)/wh verify --platforms macosx,linux
 
 bench: $(STAMP)
 	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/bench_sync.py

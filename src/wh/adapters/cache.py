@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -63,11 +64,32 @@ class HashCache:
         if self.enabled and entry and entry[:3] == self._key(st):
             return str(entry[3])
         digest = sha256_file(path)
-        self.remember(path, digest)
+        self.remember(path, digest, st)
         return digest
 
-    def remember(self, path: Path, digest: str) -> None:
-        self._entries[str(path.resolve())] = [*self._key(path.stat()), digest]
+    def sha256_many(self, paths: list[Path], jobs: int = 4) -> dict[Path, str]:
+        """Hashes of ``paths``; the uncached ones are read in parallel (hashlib frees the GIL)."""
+        result: dict[Path, str] = {}
+        todo: list[tuple[Path, os.stat_result]] = []
+        for path in paths:
+            st = path.stat()
+            entry = self._entries.get(str(path.resolve())) if self.enabled else None
+            if entry and entry[:3] == self._key(st):
+                result[path] = str(entry[3])
+            else:
+                todo.append((path, st))
+        if todo:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                digests = list(pool.map(lambda item: sha256_file(item[0]), todo))
+            for (path, st), digest in zip(todo, digests, strict=True):
+                self.remember(path, digest, st)
+                result[path] = digest
+        return result
+
+    def remember(self, path: Path, digest: str, st: os.stat_result | None = None) -> None:
+        """Record ``digest`` for ``path`` as of ``st``: the stat taken BEFORE hashing, so a
+        file changed while it was read is hashed again next time."""
+        self._entries[str(path.resolve())] = [*self._key(st or path.stat()), digest]
         self._dirty = True
 
     def save(self) -> None:

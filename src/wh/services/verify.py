@@ -115,12 +115,9 @@ def _records(read: Callable[[], str], name: str) -> list[BuiltWheel]:
 def _from_disk(wheelhouse: Path, hashes: HashCache) -> list[HouseFile]:
     if not wheelhouse.is_dir():
         return []
-    files: list[HouseFile] = []
-    for path in sorted(wheelhouse.iterdir()):
-        if not path.is_file() or not is_dist_filename(path.name):
-            continue
-        files.append(_house_file(path.name, hashes.sha256(path), path))
-    return files
+    paths = [p for p in sorted(wheelhouse.iterdir()) if p.is_file() and is_dist_filename(p.name)]
+    digests = hashes.sha256_many(paths)
+    return [_house_file(p.name, digests[p], p) for p in paths]
 
 
 def _house_file(name: str, sha256: str, source: Path | io.BytesIO | None) -> HouseFile:
