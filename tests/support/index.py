@@ -323,6 +323,9 @@ class SimpleIndex(_Loopback):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate send()s: with Nagle on, every response on a reused
+    # keep-alive connection waits ~40 ms for the client's delayed ACK. Real servers set this.
+    disable_nagle_algorithm = True
     server: _HTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:

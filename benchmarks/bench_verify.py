@@ -1,0 +1,151 @@
+"""Time `wh verify` against `sha256sum` over the same files, in one run.
+
+Builds a ~150 MB wheelhouse for 8 targets (3.11/3.12 x manylinux x86_64/aarch64 x macOS
+arm64/x86_64), its hash-pinned lock, and a git repository that stores the wheels through
+git-lfs. Then times, each `--repeat` times (median reported):
+
+- `sha256sum` over every file (what a user would script instead; integrity only);
+- `wh verify --no-cache` (hashes everything, plus completeness, metadata, closure, LFS);
+- `wh verify` re-run with the hash-by-stat cache warm;
+- `wh verify --pointers` (hashes from the git-lfs pointers, no content read).
+
+Prints medians, ratios and the goals; asserts nothing about time.
+
+    .venv/bin/python benchmarks/bench_verify.py [--megabytes 150] [--repeat 3] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.gitrepo import commit_all, git_env, init_repo  # noqa: E402
+from tests.support.wheels import make_wheel, sha256_of  # noqa: E402
+
+WH = str(Path(sys.executable).with_name("wh"))
+NATIVE = [
+    f"cp{v}-cp{v}-{plat}"
+    for v in ("311", "312")
+    for plat in (
+        "manylinux_2_17_x86_64.manylinux2014_x86_64",
+        "manylinux_2_17_aarch64.manylinux2014_aarch64",
+        "macosx_11_0_arm64",
+        "macosx_10_12_x86_64",
+    )
+]
+PYPROJECT = """[tool.wh]
+lockfiles = ["requirements.txt"]
+python = ["3.11", "3.12"]
+[tool.wh.platforms]
+linux = ["manylinux_2_28_x86_64", "manylinux_2_28_aarch64"]
+macosx = ["macosx_14_0_arm64", "macosx_13_0_x86_64"]
+"""
+
+
+def build(project: Path, megabytes: int) -> list[Path]:
+    """Wheels (8 native projects x 8 tag sets, 40 pure ones) summing to about ``megabytes``."""
+    rng = random.Random(20261130)
+    house = project / "wheelhouse"
+    house.mkdir(parents=True)
+    native_each = megabytes * 1_000_000 * 0.9 / (8 * len(NATIVE))
+    lines, files = [], []
+    for i in range(8):
+        made = [
+            make_wheel(
+                house, f"native{i}", "1.0", tags, size=int(native_each * rng.uniform(0.5, 1.5))
+            )
+            for tags in NATIVE
+        ]
+        files += made
+        lines.append((f"native{i}", made))
+    for i in range(40):
+        made = [make_wheel(house, f"pure{i}", "2.0", size=rng.randint(20_000, 600_000))]
+        files += made
+        lines.append((f"pure{i}", made))
+    text = "".join(
+        f"{name}=="
+        + made[0].name.split("-")[1]
+        + "".join(f" \\\n    --hash=sha256:{sha256_of(f)}" for f in made)
+        + "\n"
+        for name, made in lines
+    )
+    (project / "requirements.txt").write_text(text)
+    (project / "pyproject.toml").write_text(PYPROJECT)
+    return files
+
+
+def timed(cmd: list[str], env: dict[str, str], cwd: Path, ok: tuple[int, ...] = (0,)) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in ok:
+        sys.exit(f"{' '.join(cmd)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--megabytes", type=int, default=150)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", type=Path, help="build in this directory and keep it")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="wh-bench-verify-"))
+    project = work / "project"
+    if project.exists():
+        shutil.rmtree(project)
+    project.mkdir(parents=True)
+    files = build(project, args.megabytes)
+    init_repo(project)
+    env = git_env(WH_CACHE_DIR=str(work / "cache"))
+    subprocess.run(
+        [WH, "init", "--project", str(project)], env=env, check=True, capture_output=True
+    )
+    commit_all(project, "wheelhouse")
+    total = sum(f.stat().st_size for f in files)
+
+    sha256sum = ["sha256sum", *(str(f) for f in files)]
+    verify = [WH, "verify", "--project", str(project)]
+    timed(sha256sum, env, project)  # warm the page cache for both sides alike
+    runs: dict[str, list[float]] = {k: [] for k in ("sha256sum", "full", "cached", "pointers")}
+    for _ in range(args.repeat):
+        runs["sha256sum"].append(timed(sha256sum, env, project))
+        runs["full"].append(timed([*verify, "--no-cache"], env, project))
+        timed(verify, env, project)  # fill the cache
+        runs["cached"].append(timed(verify, env, project))
+        runs["pointers"].append(timed([*verify, "--pointers"], env, project))
+    median = {k: statistics.median(v) for k, v in runs.items()}
+
+    print(
+        f"wheelhouse: {len(files)} files, {total / 1e6:.0f} MB, 8 targets;"
+        f" {os.cpu_count()} cores; python {sys.version.split()[0]}; median of {args.repeat}"
+    )
+    print(f"{'approach':<34} {'seconds':>8}  ratio")
+    base = median["sha256sum"]
+    for key, label in (
+        ("sha256sum", "sha256sum (integrity only)"),
+        ("full", "wh verify --no-cache"),
+        ("cached", "wh verify (cache warm)"),
+        ("pointers", "wh verify --pointers"),
+    ):
+        print(f"{label:<34} {median[key]:>8.3f}  {median[key] / base:5.2f}x sha256sum")
+    within = median["full"] <= 1.5 * base
+    print(f"goal: full verify within 1.5x sha256sum: {'yes' if within else 'NO'}")
+    print(f"goal: cached re-run under 0.5 s: {'yes' if median['cached'] < 0.5 else 'NO'}")
+    print(f"goal: --pointers under 0.5 s: {'yes' if median['pointers'] < 0.5 else 'NO'}")
+    if not args.keep:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    main()
