@@ -95,10 +95,11 @@ class _Tracking(ThreadingMixIn, TCPServer):
 
 class _HTTPServer(_Tracking, ThreadingHTTPServer):
     index: SimpleIndex
+    request_queue_size = 64  # the default 5 drops parallel connects (clients then retry ~1 s)
 
 
 class _WSGIServer(_Tracking, WSGIServer):
-    pass
+    request_queue_size = 64
 
 
 class _QuietWSGIHandler(WSGIRequestHandler):

@@ -6,14 +6,17 @@ body or an unsafe name leaves nothing behind; connection errors and 5xx are retr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
+import os
+import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from wh.adapters.fs import atomic_file
+from wh.adapters.fs import TMP_PREFIX, durable_replace, fsync_dir
 from wh.adapters.http import RETRY_STATUS, Credentials, RetryableStatus, redact, with_retries
 from wh.core.files import DistFile, safe_filename
 from wh.errors import TransferError
@@ -51,34 +54,39 @@ class Downloader:
 
         async def attempt() -> str:
             sent = 0
+            fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=directory)
             try:
-                async with self.client.stream(
-                    "GET", url, auth=self.credentials.for_url(url) or None
-                ) as response:
-                    if response.status_code in RETRY_STATUS:
-                        raise RetryableStatus(response.status_code)
-                    if response.status_code != 200:
-                        raise TransferError(
-                            f"{name}: HTTP {response.status_code} from {redact(url)}"
-                        )
-                    digest = hashlib.sha256()
-                    with atomic_file(dest) as out:
+                with os.fdopen(fd, "wb") as out:
+                    async with self.client.stream(
+                        "GET", url, auth=self.credentials.for_url(url) or None
+                    ) as response:
+                        if response.status_code in RETRY_STATUS:
+                            raise RetryableStatus(response.status_code)
+                        if response.status_code != 200:
+                            raise TransferError(
+                                f"{name}: HTTP {response.status_code} from {redact(url)}"
+                            )
+                        digest = hashlib.sha256()
                         async for chunk in response.aiter_bytes(1 << 16):
                             digest.update(chunk)
                             out.write(chunk)
                             sent += len(chunk)
                             self.on_bytes(len(chunk))
-                        got = digest.hexdigest()
-                        if item.expected and got not in item.expected:
-                            raise TransferError(
-                                f"{name}: sha256 mismatch: expected "
-                                + " or ".join(sorted(item.expected))
-                                + f", got {got}; nothing written",
-                                hint="the index serves other bytes than the lock was made from:"
-                                " check the index, or re-lock",
-                            )
-                    return got
+                    got = digest.hexdigest()
+                    if item.expected and got not in item.expected:
+                        raise TransferError(
+                            f"{name}: sha256 mismatch: expected "
+                            + " or ".join(sorted(item.expected))
+                            + f", got {got}; nothing written",
+                            hint="the index serves other bytes than the lock was made from:"
+                            " check the index, or re-lock",
+                        )
+                    # fsync off the event loop: other transfers go on meanwhile
+                    await asyncio.to_thread(durable_replace, out, tmp, dest)
+                return got
             except BaseException:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(tmp)
                 self.on_bytes(-sent)  # progress counts bytes kept: take back a failed body
                 raise
 
@@ -113,5 +121,7 @@ async def fetch_all(
                 errors.append(exc)
 
     await asyncio.gather(*(one(i) for i in items))
+    if done:
+        fsync_dir(directory)  # once per batch: the renames above are durable from here
     errors.sort(key=str)
     return done, errors

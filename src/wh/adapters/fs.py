@@ -39,6 +39,14 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
     fsync_dir(path.parent)
 
 
+def durable_replace(f: BinaryIO, tmp: str, path: Path) -> None:
+    """Flush and fsync the open temp file ``f``, then rename it to ``path`` (the directory is
+    fsynced by the caller, once per batch)."""
+    f.flush()
+    os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     with atomic_file(path) as f:
         f.write(data)
