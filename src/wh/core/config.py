@@ -128,6 +128,8 @@ def select_platforms(config: Config, spec: Sequence[str] | None) -> list[str]:
                 tags.append(parse_platform(name).tag)
             except TargetError as exc:
                 families = ", ".join(dict.fromkeys([*config.platforms, *DEFAULT_PLATFORMS]))
+                if "_" in name:  # meant as a platform tag: say what is wrong with it
+                    raise ConfigError(f"--platforms: {exc}", hint=exc.hint) from None
                 raise ConfigError(
                     f"--platforms: {name!r} is neither a family ({families}) nor a platform tag",
                     hint=exc.hint,
