@@ -5,6 +5,7 @@ unreachable."""
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -109,6 +110,61 @@ def _split(value: str | None) -> list[str] | None:
     from wh.core.config import split_list
 
     return None if value is None else split_list(value)
+
+
+class Resolver(StrEnum):
+    pip_tools = "pip-tools"
+    uv = "uv"
+
+
+@app.command()
+@handled
+def lock(
+    resolver: Annotated[
+        Resolver, typer.Option("--resolver", help="pip-tools (default) or uv, when installed.")
+    ] = Resolver.pip_tools,
+    upgrade: Annotated[
+        bool, typer.Option("--upgrade", "-U", help="Move every pin to the newest allowed.")
+    ] = False,
+    upgrade_package: Annotated[
+        list[str] | None,
+        typer.Option("--upgrade-package", "-P", help="Move only this pin (repeatable)."),
+    ] = None,
+    only_wheels: Annotated[
+        bool,
+        typer.Option(
+            "--only-wheels",
+            help="Choose only versions with a wheel for each target (except [tool.wh]"
+            " allow-sdist).",
+        ),
+    ] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Targets resolved in parallel.")
+    ] = max(os.cpu_count() or 1, 1),
+    project: ProjectOpt = Path(),
+) -> int:
+    """Resolve lockfiles/X.in into ONE universal, hash-pinned lockfiles/X.txt.
+
+    Every configured target is resolved in its own marker environment and Python version
+    (a macOS-only dependency is locked for macOS targets, though wh runs on Linux), then the
+    results merge into one pip-tools-format file whose markers select each line's targets.
+    Existing pins stay where still valid. Exit 0 done, 1 a target cannot be resolved,
+    2 usage error or a bad input line.
+    """
+    from wh.services.lock import LockOptions
+    from wh.services.lock import lock as run_lock
+
+    options = LockOptions(
+        project=project,
+        resolver=resolver.value,
+        upgrade=upgrade,
+        upgrade_packages=tuple(upgrade_package or ()),
+        only_wheels=only_wheels,
+        jobs=jobs,
+    )
+    result = run_lock(options, render.TerminalReporter())
+    render.lock_text(result)
+    return 0
 
 
 @app.command()

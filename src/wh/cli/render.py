@@ -26,6 +26,7 @@ from wh.errors import WhError
 if TYPE_CHECKING:
     from wh.core.targets import Target
     from wh.core.verify import Report
+    from wh.services.lock import LockResult
     from wh.services.sync import SyncResult
 
 out = Console(highlight=False, soft_wrap=True)
@@ -227,3 +228,14 @@ def verify_github(report: Report, wheelhouse: str) -> None:
     bad = sum(1 for t in report.targets if t.gaps or t.bad)
     total = len(report.targets)
     print(f"wh verify: {total} targets, {bad} incomplete, {len(report.findings)} findings")
+
+
+def lock_text(result: LockResult) -> None:
+    for f in result.files:
+        state = "written" if f.changed else "unchanged"
+        out.print(
+            f"{f.path}: {state}: {f.packages} packages, {f.lines} lines"
+            f" ({f.conditional} with markers) for {len(result.targets)} targets",
+            markup=False,
+        )
+    out.print(f"resolved with {result.resolver} in {result.seconds:.1f} s", markup=False)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from wh.core.targets import Target, TargetError, make_target, parse_platform, parse_python
 from wh.errors import ConfigError
 
@@ -26,7 +28,16 @@ DEFAULT_PLATFORMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 DEFAULT_PYTHON = ("3.11", "3.12")
 DEFAULT_LOCKFILES = ("lockfiles/requirements.txt",)
 
-_KEYS = {"lockfiles", "wheelhouse", "python", "index-url", "extra-index-urls", "platforms"}
+_KEYS = {
+    "lockfiles",
+    "wheelhouse",
+    "python",
+    "index-url",
+    "extra-index-urls",
+    "platforms",
+    "inputs",
+    "allow-sdist",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +48,15 @@ class Config:
     index_url: str | None = None
     extra_index_urls: tuple[str, ...] = ()
     platforms: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_PLATFORMS)
+    inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # lockfile -> .in files
+    allow_sdist: tuple[str, ...] = ()  # packages `wh lock --only-wheels` may take as sdists
+
+    def inputs_of(self, lockfile: str) -> tuple[str, ...]:
+        """The requirement files a lockfile is compiled from: [tool.wh.inputs], else X.in."""
+        if lockfile in self.inputs:
+            return self.inputs[lockfile]
+        stem = lockfile[: -len(".txt")] if lockfile.endswith(".txt") else lockfile
+        return (f"{stem}.in",)
 
 
 def _strings(key: str, value: Any, *, empty: bool = False) -> tuple[str, ...]:
@@ -83,6 +103,11 @@ def parse_config(table: Mapping[str, Any]) -> Config:
         kwargs["extra_index_urls"] = tuple(_url("extra-index-urls", u) for u in urls)
     if "platforms" in table:
         kwargs["platforms"] = MappingProxyType(_platforms(table["platforms"]))
+    if "inputs" in table:
+        kwargs["inputs"] = MappingProxyType(_inputs(table["inputs"]))
+    if "allow-sdist" in table:
+        names = _strings("allow-sdist", table["allow-sdist"], empty=True)
+        kwargs["allow_sdist"] = tuple(canonicalize_name(n) for n in names)
     return Config(**kwargs)
 
 
@@ -95,6 +120,12 @@ def _platforms(value: Any) -> Mapping[str, tuple[str, ...]]:
         for tag in families[family]:
             _check(f"platforms.{family}", parse_platform, tag)
     return families
+
+
+def _inputs(value: Any) -> dict[str, tuple[str, ...]]:
+    if not isinstance(value, dict):
+        raise ConfigError('[tool.wh.inputs]: expected a table of "lockfile" = [input files]')
+    return {lockfile: _strings(f"inputs.{lockfile}", files) for lockfile, files in value.items()}
 
 
 def _check(key: str, parse: Any, value: str) -> None:

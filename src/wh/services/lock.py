@@ -1,0 +1,187 @@
+"""``wh lock``: one universal lockfile, right for every configured target, from one machine.
+
+Each target is resolved alone in a subprocess (pip-compile through the target shim, or uv),
+in parallel, seeded with the existing pins that apply to it (minimal re-lock); the results
+are merged into one file whose markers select exactly the targets that need each line.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from wh.adapters import resolvers
+from wh.adapters.fs import atomic_write
+from wh.adapters.project import load_config
+from wh.core.config import make_targets, select_platforms
+from wh.core.inputs import check_inputs
+from wh.core.lockfile import LockedRequirement, parse_lockfile
+from wh.core.merge import MergeError, merge, parse_compiled, render, slice_for
+from wh.core.targets import Target
+from wh.errors import ConfigError, LockfileError, UsageError
+from wh.services.report import Reporter, Silent
+from wh.services.session import index_urls
+
+RESOLVERS = {"pip-tools": resolvers.pip_compile, "uv": resolvers.uv_compile}
+
+
+@dataclass(frozen=True, slots=True)
+class LockOptions:
+    project: Path = Path()
+    resolver: str = "pip-tools"
+    upgrade: bool = False
+    upgrade_packages: Sequence[str] = ()
+    only_wheels: bool = False
+    jobs: int = max(os.cpu_count() or 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class LockedFile:
+    path: str
+    inputs: tuple[str, ...]
+    packages: int
+    lines: int
+    conditional: int  # lines with a marker
+    changed: bool
+
+
+@dataclass(slots=True)
+class LockResult:
+    resolver: str
+    targets: list[str] = field(default_factory=list)
+    files: list[LockedFile] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
+    reporter = reporter or Silent()
+    if options.resolver not in RESOLVERS:
+        raise UsageError(f"--resolver: {options.resolver!r} is not one of pip-tools, uv")
+    started = time.perf_counter()
+    project = options.project.resolve()
+    config = load_config(project)
+    targets = make_targets(config.python, select_platforms(config, None))
+    urls = index_urls(config, [])
+    result = LockResult(options.resolver, [t.name for t in targets])
+    for lockfile in config.lockfiles:
+        inputs = config.inputs_of(lockfile)
+        for name in inputs:
+            path = project / name
+            if not path.is_file():
+                raise ConfigError(
+                    f"{name}: no such input for {lockfile}",
+                    hint=f'write it, or map the lockfile in [tool.wh.inputs]: "{lockfile}" = [...]',
+                )
+            check_inputs(name, path.read_text(encoding="utf-8"))
+        existing = [] if options.upgrade else _existing(project, lockfile)
+        reporter.info(
+            f"locking {lockfile} from {', '.join(inputs)} for {len(targets)} targets"
+            f" with {options.resolver}"
+        )
+        text = _lock_one(
+            options, config.allow_sdist, project, targets, inputs, existing, urls, reporter
+        )
+        full = _header(inputs, targets) + text
+        path = project / lockfile
+        changed = not path.exists() or path.read_text(encoding="utf-8") != full
+        if changed:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(path, full.encode())
+        reqs = parse_lockfile(lockfile, _constant(full)).requirements
+        result.files.append(
+            LockedFile(
+                lockfile,
+                tuple(inputs),
+                len({r.name for r in reqs}),
+                len(reqs),
+                sum(1 for r in reqs if r.marker is not None),
+                changed,
+            )
+        )
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _lock_one(
+    options: LockOptions,
+    allow_sdist: Sequence[str],
+    project: Path,
+    targets: list[Target],
+    inputs: Sequence[str],
+    existing: list[LockedRequirement],
+    urls: list[str],
+    reporter: Reporter,
+) -> str:
+    compile_for = RESOLVERS[options.resolver]
+    upgrades = [canonicalize_name(n) for n in options.upgrade_packages]
+    jobs = [
+        resolvers.Job(
+            target=t,
+            inputs=inputs,
+            seed=slice_for(t, [r for r in existing if r.name not in upgrades]),
+            upgrade=options.upgrade,
+            upgrade_packages=upgrades,
+            only_wheels=options.only_wheels,
+            allow_sdist=allow_sdist,
+        )
+        for t in targets
+    ]
+    with tempfile.TemporaryDirectory(prefix="wh-lock-") as tmp:
+
+        def run(job: resolvers.Job) -> str | resolvers.ResolveError:
+            start = time.perf_counter()
+            try:
+                text = compile_for(job, project, Path(tmp), urls)
+            except resolvers.ResolveError as exc:
+                return exc
+            reporter.info(f"  {job.target.name}: resolved in {time.perf_counter() - start:.1f} s")
+            return text
+
+        with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+            outputs = list(pool.map(run, jobs))
+    failures = [o for o in outputs if isinstance(o, resolvers.ResolveError)]
+    if failures:
+        message = "\n".join(f.message for f in failures)
+        raise resolvers.ResolveError(message, hint=failures[0].hint)
+    results = {
+        t: parse_compiled(str(text), f"<{options.resolver} output for {t.name}>")
+        for t, text in zip(targets, outputs, strict=True)
+    }
+    try:
+        return render(merge(targets, results), [])
+    except MergeError as exc:
+        raise resolvers.ResolveError(
+            str(exc), hint="keep one of those targets in [tool.wh.platforms]"
+        ) from None
+
+
+def _constant(text: str) -> Callable[[str], str]:
+    return lambda _path: text
+
+
+def _existing(project: Path, lockfile: str) -> list[LockedRequirement]:
+    path = project / lockfile
+    if not path.exists():
+        return []
+    try:
+        return list(parse_lockfile(lockfile, lambda p: (project / p).read_text()).requirements)
+    except (LockfileError, OSError):
+        return []  # an unreadable old lock only loses its pins: the new one replaces it
+
+
+def _header(inputs: Sequence[str], targets: Sequence[Target]) -> str:
+    names = [t.name for t in targets]
+    rows = [", ".join(names[i : i + 3]) for i in range(0, len(names), 3)]
+    return (
+        "#\n"
+        f"# This file is autogenerated by wh lock from {', '.join(inputs)}: one lock for\n"
+        + "".join(f"#   {row}\n" for row in rows)
+        + "# Markers select each line's targets. To update, run:\n#\n#    wh lock\n#\n"
+    )
