@@ -110,16 +110,13 @@ def uv_platform(target: Target) -> tuple[str, dict[str, str]]:
 
 
 def uv_binary() -> str:
-    found = shutil.which("uv")
+    """uv beside this interpreter (installed with wh), else on PATH."""
+    beside = Path(sys.executable).with_name("uv")
+    found = str(beside) if beside.is_file() else shutil.which("uv")
     if found is None:
-        try:
-            from uv import find_uv_bin  # type: ignore[import-not-found,unused-ignore]
-
-            found = str(find_uv_bin())
-        except (ImportError, FileNotFoundError):
-            raise UsageError(
-                "--resolver uv: uv is not installed", hint="pip install uv, or use pip-tools"
-            ) from None
+        raise UsageError(
+            "--resolver uv: uv is not installed", hint="pip install uv, or use pip-tools"
+        )
     return found
 
 
