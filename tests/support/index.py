@@ -322,6 +322,10 @@ class SimpleIndex(_Loopback):
         return self._digests[key]
 
 
+# As a public index serves simple pages: clients may reuse a page for 10 minutes.
+PAGE_HEADERS = {"Vary": "Accept", "Cache-Control": "max-age=600, public"}
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate send()s: with Nagle on, every response on a reused
@@ -436,14 +440,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _json(self, payload: dict[str, Any], *, key: str = "") -> None:
         body = json.dumps(payload, indent=1).encode()
-        self._send(200, body, {"Content-Type": JSON_TYPE, "Vary": "Accept"}, key=key)
+        self._send(200, body, {"Content-Type": JSON_TYPE, **PAGE_HEADERS}, key=key)
 
     def _html(self, title: str, body: str, *, key: str = "") -> None:
         page = (
             '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.1">'
             f"<title>{title}</title></head>\n<body><h1>{title}</h1>\n{body}</body></html>\n"
         )
-        headers = {"Content-Type": "text/html; charset=utf-8", "Vary": "Accept"}
+        headers = {"Content-Type": "text/html; charset=utf-8", **PAGE_HEADERS}
         self._send(200, page.encode(), headers, key=key)
 
     def _redirect(self, location: str) -> None:

@@ -1,10 +1,16 @@
-"""Run pip-compile as if on a foreign target, from this machine.
+"""Run pip-compile as if on foreign targets, from this machine.
 
-    python -m wh.adapters.piptools_shim TARGET.json [--only-wheels] [--allow-sdist a,b] \
-        -- <pip-compile arguments>
+    python -m wh.adapters.piptools_shim BATCH.json
 
-TARGET.json is pex's ``--complete-platform`` document (``Target.complete_platform()``):
-``{"marker_environment": {all 11 PEP 508 keys}, "compatible_tags": [most specific first]}``.
+BATCH.json: ``{"parallel": N, "jobs": [{"name", "target", "args", "only_wheels",
+"allow_sdist", "log"}]}`` where ``target`` is pex's ``--complete-platform`` document
+(``Target.complete_platform()``: ``{"marker_environment": {all 11 PEP 508 keys},
+"compatible_tags": [most specific first]}``) and ``args`` are pip-compile's arguments. Each
+job's output goes to its ``log``; a line ``done NAME EXIT SECONDS`` is printed as each ends.
+
+pip and pip-tools are imported ONCE; each job then runs in a forked child (``parallel`` at
+a time), which puts its target in force and runs pip-compile: ~0.4 s of imports saved per
+target. Where fork is missing, the caller runs one batch per target.
 
 pip-compile resolves for the interpreter it runs in, and pip's ``--platform`` options are
 no way out: pip-tools builds its PackageFinder without a TargetPython (the options are parsed,
@@ -36,7 +42,10 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import sys
+import time
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -55,12 +64,11 @@ MARKER_KEYS = (
 )
 
 
-def _load(path: str) -> tuple[dict[str, str], list[str], tuple[int, int, int]]:
-    doc = json.loads(Path(path).read_text(encoding="utf-8"))
+def _load(doc: dict[str, Any]) -> tuple[dict[str, str], list[str], tuple[int, int, int]]:
     env, tags = doc["marker_environment"], doc["compatible_tags"]
     missing = [k for k in MARKER_KEYS if k not in env]
     if missing:  # a partial environment would silently take the host's values
-        raise SystemExit(f"{path}: marker_environment lacks {', '.join(missing)}")
+        raise SystemExit(f"marker_environment lacks {', '.join(missing)}")
     parts = [int(p) for p in str(env["python_full_version"]).split(".")[:3]]
     major, minor, micro = (*parts, 0, 0)[:3]
     return {k: str(env[k]) for k in MARKER_KEYS}, [str(t) for t in tags], (major, minor, micro)
@@ -148,19 +156,73 @@ def _self_check(env: dict[str, str], tag_strings: list[str], version: tuple[int,
         raise SystemExit(f"wh: pip/pip-tools internals moved; patch failed: {', '.join(failed)}")
 
 
-def main(argv: list[str]) -> None:
-    if "--" not in argv or not argv or argv[0].startswith("-"):
-        raise SystemExit(__doc__.split("\n\n")[1] if __doc__ else "usage")
-    head, args = argv[: argv.index("--")], argv[argv.index("--") + 1 :]
-    only_wheels = "--only-wheels" in head
-    allow = head[head.index("--allow-sdist") + 1] if "--allow-sdist" in head else ""
-    env, tags, version = _load(head[0])
-    _apply(env, tags, version, only_wheels, {a for a in allow.split(",") if a})
+def _run_job(job: dict[str, Any]) -> int:
+    """One target, in this process: patch, check, run pip-compile; its exit code."""
+    env, tags, version = _load(job["target"])
+    _apply(env, tags, version, bool(job.get("only_wheels")), set(job.get("allow_sdist", ())))
     _self_check(env, tags, version)
     from piptools.scripts.compile import cli
 
-    cli.main(args=args, prog_name="pip-compile")
+    try:
+        cli.main(args=list(job["args"]), prog_name="pip-compile")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+def _child(job: dict[str, Any]) -> int:
+    fd = os.open(job["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    try:
+        return _run_job(job)
+    except BaseException:  # report, never fall back into the parent's loop
+        traceback.print_exc()
+        return 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def main(argv: list[str]) -> int:
+    batch = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    jobs: list[dict[str, Any]] = batch["jobs"]
+    import piptools.scripts.compile  # noqa: F401  - the heavy imports, shared by every child
+
+    if len(jobs) == 1 or not hasattr(os, "fork"):  # one job: no child needed
+        worst = 0
+        for job in jobs:
+            started = time.perf_counter()
+            saved = os.dup(1), os.dup(2)
+            code = _child(job)
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            worst = max(worst, 1 if code else 0)
+            print(f"done {job['name']} {code} {time.perf_counter() - started:.2f}", flush=True)
+        return worst
+    running: dict[int, tuple[str, float]] = {}
+    worst = 0
+
+    def reap() -> None:
+        nonlocal worst
+        pid, status = os.wait()
+        name, started = running.pop(pid)
+        code = os.waitstatus_to_exitcode(status)
+        worst = max(worst, 1 if code else 0)
+        print(f"done {name} {code} {time.perf_counter() - started:.2f}", flush=True)
+
+    for job in jobs:
+        while len(running) >= max(1, int(batch.get("parallel", 1))):
+            reap()
+        sys.stdout.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns into this loop
+            os._exit(_child(job))
+        running[pid] = (job["name"], time.perf_counter())
+    while running:
+        reap()
+    return worst
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    sys.exit(main(sys.argv[1:]))

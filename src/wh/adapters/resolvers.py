@@ -13,7 +13,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +33,7 @@ class Job:
     target: Target
     inputs: Sequence[str]  # relative to the project directory (the subprocess's cwd)
     seed: str  # the existing pins that apply to this target (minimal re-lock)
-    upgrade: bool
-    upgrade_packages: Sequence[str]
+    upgrade_packages: Sequence[str]  # (a full --upgrade is an empty seed: nothing pinned)
     only_wheels: bool
     allow_sdist: Sequence[str]
 
@@ -55,32 +56,75 @@ def _index_args(index_urls: Sequence[str]) -> list[str]:
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], target: Target, tool: str) -> None:
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        explanation = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-25:])
-        raise ResolveError(
-            f"{target.name}: {tool} cannot resolve the inputs for this target:\n{explanation}",
-            hint="loosen the conflicting requirement, or leave this target out (--platforms)",
+        raise _error(target, tool, proc.stderr or proc.stdout)
+
+
+def pip_compile_all(
+    jobs: Sequence[Job],
+    project: Path,
+    work: Path,
+    index_urls: Sequence[str],
+    parallel: int,
+    on_done: Callable[[str, float], None],
+) -> list[str | ResolveError]:
+    """pip-compile for every job, in one shim process that forks a child per target (one
+    process per target where fork is missing); per-target lock texts or errors, in order."""
+    specs = []
+    for job in jobs:
+        out = work / f"{job.target.name}.txt"
+        out.write_text(job.seed)
+        args = [*job.inputs, "-o", str(out), "--generate-hashes", "--allow-unsafe"]
+        args += ["--strip-extras", "--no-header", "--annotation-style=split"]
+        args += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
+        args += ["--no-config", "--newline=LF", "--resolver=backtracking"]
+        args += ["--cache-dir", str(work / f"cache-{job.target.name}"), *_index_args(index_urls)]
+        for name in job.upgrade_packages:
+            args += ["--upgrade-package", name]
+        specs.append(
+            {
+                "name": job.target.name,
+                "target": job.target.complete_platform(),
+                "args": args,
+                "only_wheels": job.only_wheels,
+                "allow_sdist": list(job.allow_sdist),
+                "log": str(work / f"{job.target.name}.log"),
+            }
         )
+    batches = [specs] if hasattr(os, "fork") else [[spec] for spec in specs]
+    codes: dict[str, int] = {}
+    for i, batch in enumerate(batches):
+        path = work / f"batch-{i}.json"
+        path.write_text(json.dumps({"parallel": parallel, "jobs": batch}))
+        cmd = [sys.executable, "-m", "wh.adapters.piptools_shim", str(path)]
+        with subprocess.Popen(
+            cmd, cwd=project, env=clean_env(), stdout=subprocess.PIPE, text=True
+        ) as proc:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                if line.startswith("done "):
+                    _, name, code, seconds = line.split()
+                    codes[name] = int(code)
+                    if code == "0":
+                        on_done(name, float(seconds))
+    results: list[str | ResolveError] = []
+    for job, spec in zip(jobs, specs, strict=True):
+        log = Path(str(spec["log"]))
+        out = work / f"{job.target.name}.txt"
+        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+        if codes.get(job.target.name) != 0:
+            results.append(_error(job.target, "pip-compile", text))
+        else:
+            results.append(out.read_text(encoding="utf-8"))
+    return results
 
 
-def pip_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -> str:
-    """pip-compile for ``job.target``; returns the per-target lock text."""
-    spec = work / f"{job.target.name}.json"
-    spec.write_text(json.dumps(job.target.complete_platform()))
-    out = work / f"{job.target.name}.txt"
-    out.write_text(job.seed)
-    shim = [sys.executable, "-m", "wh.adapters.piptools_shim", str(spec)]
-    if job.only_wheels:
-        shim += ["--only-wheels", "--allow-sdist", ",".join(job.allow_sdist)]
-    cmd = [*shim, "--", *job.inputs, "-o", str(out), "--generate-hashes", "--allow-unsafe"]
-    cmd += ["--strip-extras", "--no-header", "--annotation-style=split", "--no-emit-index-url"]
-    cmd += ["--no-emit-trusted-host", "--no-emit-find-links", "--no-config", "--newline=LF"]
-    cmd += ["--resolver=backtracking", "--cache-dir", str(work / f"cache-{job.target.name}")]
-    cmd += _index_args(index_urls)
-    cmd += ["--upgrade"] if job.upgrade else []
-    for name in job.upgrade_packages:
-        cmd += ["--upgrade-package", name]
-    _run(cmd, project, clean_env(), job.target, "pip-compile")
-    return out.read_text(encoding="utf-8")
+def _error(target: Target, tool: str, output: str) -> ResolveError:
+    explanation = "\n".join(output.strip().splitlines()[-25:]) or "(no output)"
+    return ResolveError(
+        f"{target.name}: {tool} cannot resolve the inputs for this target:\n{explanation}",
+        hint="the resolver's explanation is above: loosen a conflicting requirement,"
+        " check the index, or leave this target out of [tool.wh.platforms]",
+    )
 
 
 _UV_GLIBC = {17, 28, *range(31, 41)}  # the manylinux baselines uv's --python-platform names
@@ -132,7 +176,6 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
     cmd += ["--python", sys.executable, "--generate-hashes", "--no-header", "--no-config"]
     cmd += ["--annotation-style", "split", "--cache-dir", str(cache_dir() / "uv")]
     cmd += _index_args(index_urls)
-    cmd += ["--upgrade"] if job.upgrade else []
     for name in job.upgrade_packages:
         cmd += ["--upgrade-package", name]
     binary_only: list[str] = [":all:"] if job.only_wheels and not job.allow_sdist else []
@@ -151,3 +194,26 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
         seen |= names
         binary_only = sorted(seen - {n for n in job.allow_sdist})
     return text
+
+
+def uv_compile_all(
+    jobs: Sequence[Job],
+    project: Path,
+    work: Path,
+    index_urls: Sequence[str],
+    parallel: int,
+    on_done: Callable[[str, float], None],
+) -> list[str | ResolveError]:
+    """``uv pip compile`` per target, ``parallel`` processes at a time."""
+
+    def one(job: Job) -> str | ResolveError:
+        start = time.perf_counter()
+        try:
+            text = uv_compile(job, project, work, index_urls)
+        except ResolveError as exc:
+            return exc
+        on_done(job.target.name, time.perf_counter() - start)
+        return text
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        return list(pool.map(one, jobs))

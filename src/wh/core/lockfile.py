@@ -13,10 +13,12 @@ import re
 import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from packaging.markers import Marker
+from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 from wh.errors import LockfileError
 
@@ -167,7 +169,15 @@ class _Parser:
         self.read(target, included_from=where, constraint=constraint)
 
 
+_HASHES_ONLY = re.compile(r"(?:--hash[=\s]sha256:[0-9a-fA-F]{64}\s*)+")
+_SIMPLE_PIN = re.compile(
+    r"([A-Za-z0-9][A-Za-z0-9._-]*)\s*===?\s*([A-Za-z0-9._+!-]+)\s*(?:;\s*(.+))?"
+)
+
+
 def _options(where: str, text: str) -> list[tuple[str, str]]:
+    if _HASHES_ONLY.fullmatch(text):  # the common case, without shlex: ~10x faster
+        return [("--hash", token[7:]) for token in text.replace("--hash ", "--hash=").split()]
     try:
         tokens = shlex.split(text)
     except ValueError as exc:
@@ -210,7 +220,22 @@ def _sha256(where: str, value: str) -> str:
     return digest.lower()
 
 
+@lru_cache(maxsize=1024)
+def _marker(text: str) -> Marker:
+    return Marker(text)
+
+
 def _requirement(where: str, text: str, hashes: frozenset[str]) -> LockedRequirement:
+    simple = _SIMPLE_PIN.fullmatch(text)
+    if simple and _is_version(simple[2]):  # name==version [; marker]: no full parse
+        try:
+            marker = _marker(simple[3].strip()) if simple[3] else None
+        except InvalidMarker:
+            marker, simple = None, None  # the full parse below says what is wrong
+        if simple:
+            return LockedRequirement(
+                canonicalize_name(simple[1]), simple[2], frozenset(), marker, hashes, where
+            )
     location = text.split(";", 1)[0].strip()
     if re.search(r"[/\\]|^[.~]", location) or location.lower().endswith(_ARCHIVES):
         raise _fail(where, f"{text!r} is a URL, VCS or local path requirement", _PIN)
@@ -242,6 +267,14 @@ def _requirement(where: str, text: str, hashes: frozenset[str]) -> LockedRequire
         hashes=hashes,
         source=where,
     )
+
+
+def _is_version(text: str) -> bool:
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
 
 
 def _parses(text: str) -> bool:

@@ -11,7 +11,6 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,10 +25,10 @@ from wh.core.lockfile import LockedRequirement, parse_lockfile
 from wh.core.merge import MergeError, merge, parse_compiled, render, slice_for
 from wh.core.targets import Target
 from wh.errors import ConfigError, LockfileError, UsageError
+from wh.services.indexes import index_urls
 from wh.services.report import Reporter, Silent
-from wh.services.session import index_urls
 
-RESOLVERS = {"pip-tools": resolvers.pip_compile, "uv": resolvers.uv_compile}
+RESOLVERS = {"pip-tools": resolvers.pip_compile_all, "uv": resolvers.uv_compile_all}
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,33 +118,27 @@ def _lock_one(
     urls: list[str],
     reporter: Reporter,
 ) -> str:
-    compile_for = RESOLVERS[options.resolver]
+    compile_all = RESOLVERS[options.resolver]
     upgrades = [canonicalize_name(n) for n in options.upgrade_packages]
     jobs = [
         resolvers.Job(
             target=t,
             inputs=inputs,
             seed=slice_for(t, [r for r in existing if r.name not in upgrades]),
-            upgrade=options.upgrade,
             upgrade_packages=upgrades,
             only_wheels=options.only_wheels,
             allow_sdist=allow_sdist,
         )
         for t in targets
     ]
+
+    def done(name: str, seconds: float) -> None:
+        reporter.info(f"  {name}: resolved in {seconds:.1f} s")
+
+    # uv runs are light (mostly cache reads): run them all at once; pip-compile is CPU-bound
+    parallel = len(jobs) if options.resolver == "uv" else options.jobs
     with tempfile.TemporaryDirectory(prefix="wh-lock-") as tmp:
-
-        def run(job: resolvers.Job) -> str | resolvers.ResolveError:
-            start = time.perf_counter()
-            try:
-                text = compile_for(job, project, Path(tmp), urls)
-            except resolvers.ResolveError as exc:
-                return exc
-            reporter.info(f"  {job.target.name}: resolved in {time.perf_counter() - start:.1f} s")
-            return text
-
-        with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
-            outputs = list(pool.map(run, jobs))
+        outputs = compile_all(jobs, project, Path(tmp), urls, parallel, done)
     failures = [o for o in outputs if isinstance(o, resolvers.ResolveError)]
     if failures:
         message = "\n".join(f.message for f in failures)

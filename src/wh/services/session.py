@@ -12,20 +12,12 @@ import httpx
 from wh.adapters.downloads import Downloader, Fetch, fetch_all
 from wh.adapters.http import Credentials, make_client
 from wh.adapters.index import IndexClient, strip_userinfo
-from wh.adapters.pipconfig import pip_index_url
 from wh.core.config import Config
 from wh.core.files import DistFile
 from wh.core.lockfile import Lockfile
 from wh.errors import TransferError
+from wh.services.indexes import index_urls
 from wh.services.report import Reporter
-
-
-def index_urls(config: Config, lockfiles: Sequence[Lockfile]) -> list[str]:
-    """[tool.wh] index-url, else a lockfile's --index-url, else pip's configuration; then the
-    extra indexes of both. Each once, in order."""
-    primary = config.index_url or next((lf.index_url for lf in lockfiles if lf.index_url), None)
-    extras = [*config.extra_index_urls, *(u for lf in lockfiles for u in lf.extra_index_urls)]
-    return list(dict.fromkeys([primary or pip_index_url(), *extras]))
 
 
 @dataclass
