@@ -26,7 +26,9 @@ from wh.errors import WhError
 if TYPE_CHECKING:
     from wh.core.targets import Target
     from wh.core.verify import Report
+    from wh.services.inspect import Inspection
     from wh.services.lock import LockResult
+    from wh.services.pex import PexRun
     from wh.services.sync import SyncResult
 
 out = Console(highlight=False, soft_wrap=True)
@@ -239,3 +241,61 @@ def lock_text(result: LockResult) -> None:
             markup=False,
         )
     out.print(f"resolved with {result.resolver} in {result.seconds:.1f} s", markup=False)
+
+
+def pex_text(run: PexRun, wheelhouse: str) -> None:
+    for r in run.results:
+        if r.refused is not None:
+            err.print(f"[red]refused:[/] {escape(str(r.output))}: the wheelhouse is not complete")
+            verify_text(r.refused, wheelhouse)
+            continue
+        out.print(
+            f"{r.output}: {_size(r.size)}, {r.distributions} distributions,"
+            f" {len(r.targets)} targets, sha256 {r.sha256[:16]}… ({r.seconds:.1f} s)",
+            markup=False,
+        )
+        out.print(f"  targets: {', '.join(r.targets)}", markup=False)
+
+
+def inspect_json(result: Inspection) -> str:
+    info = result.info
+    return json.dumps(
+        {
+            "file": str(result.path),
+            "size": result.size,
+            "entry_point": info.entry_point,
+            "script": info.script,
+            "pex_version": info.pex_version,
+            "requirements": list(info.requirements),
+            "targets": result.targets,
+            "distributions": [
+                {"file": name, "sha256": info.distributions[name], "targets": serves}
+                for name, serves in result.coverage.serves.items()
+            ],
+            "missing": result.coverage.missing,
+        },
+        indent=2,
+    )
+
+
+def inspect_text(result: Inspection) -> None:
+    info = result.info
+    out.print(f"{result.path}: {_size(result.size)}, pex {info.pex_version}", markup=False)
+    out.print(f"entry point: {info.entry_point or info.script}", markup=False)
+    out.print(
+        f"requirements ({len(info.requirements)}): {', '.join(info.requirements)}", markup=False
+    )
+    width = max((len(n) for n in result.coverage.serves), default=12)
+    columns = result.targets
+    out.print("targets: " + "  ".join(f"[{i}] {t}" for i, t in enumerate(columns)), markup=False)
+    out.print(
+        f"  {'distribution':<{width}}  " + " ".join(f"{i:>3}" for i in range(len(columns))),
+        markup=False,
+    )
+    for name, serves in result.coverage.serves.items():
+        marks = " ".join(f"{'x' if t in serves else '.':>3}" for t in columns)
+        out.print(f"  {name:<{width}}  {marks}", markup=False)
+    for target, reqs in result.coverage.missing.items():
+        out.print(f"[red]{escape(target)}: no distribution for {escape(', '.join(reqs))}[/]")
+    if not result.coverage.missing:
+        out.print("[green]every requirement has a distribution on every target[/]")

@@ -13,6 +13,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from wh.core.pexspec import PexSpec, parse_pex_specs
 from wh.core.targets import Target, TargetError, make_target, parse_platform, parse_python
 from wh.errors import ConfigError
 
@@ -37,6 +38,7 @@ _KEYS = {
     "platforms",
     "inputs",
     "allow-sdist",
+    "pex",
 }
 
 
@@ -50,6 +52,7 @@ class Config:
     platforms: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: DEFAULT_PLATFORMS)
     inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # lockfile -> .in files
     allow_sdist: tuple[str, ...] = ()  # packages `wh lock --only-wheels` may take as sdists
+    pex: Mapping[str, PexSpec] = field(default_factory=dict)
 
     def inputs_of(self, lockfile: str) -> tuple[str, ...]:
         """The requirement files a lockfile is compiled from: [tool.wh.inputs], else X.in."""
@@ -105,6 +108,8 @@ def parse_config(table: Mapping[str, Any]) -> Config:
         kwargs["platforms"] = MappingProxyType(_platforms(table["platforms"]))
     if "inputs" in table:
         kwargs["inputs"] = MappingProxyType(_inputs(table["inputs"]))
+    if "pex" in table:
+        kwargs["pex"] = parse_pex_specs(table["pex"], kwargs.get("lockfiles", DEFAULT_LOCKFILES))
     if "allow-sdist" in table:
         names = _strings("allow-sdist", table["allow-sdist"], empty=True)
         kwargs["allow_sdist"] = tuple(canonicalize_name(n) for n in names)

@@ -64,6 +64,7 @@ class Report:
     targets: list[TargetStatus] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    chosen: dict[str, list[str]] = field(default_factory=dict)  # target -> files it uses
 
     @property
     def ok(self) -> bool:
@@ -95,6 +96,7 @@ def verify(
         used.update(d.filename for d in chosen.values())
         if target not in selected:
             continue
+        report.chosen[target.name] = sorted(d.filename for d in chosen.values())
         if closure:
             metadata = {n: by_name[d.filename].metadata for n, d in chosen.items()}
             closure_findings = _closure(target, requirements, metadata, chosen)

@@ -112,6 +112,15 @@ def _records(read: Callable[[], str], name: str) -> list[BuiltWheel]:
         raise UsageError(f"{name}: {exc}", hint="run wh sync to rewrite it") from None
 
 
+def wheelhouse_files(wheelhouse: Path, hashes: HashCache) -> list[HouseFile]:
+    """The wheelhouse as verify sees it: every distribution file with its sha256 and METADATA."""
+    return _from_disk(wheelhouse, hashes)
+
+
+def wheelhouse_records(wheelhouse: Path) -> list[BuiltWheel]:
+    return _records((wheelhouse / RECORD_NAME).read_text, RECORD_NAME)
+
+
 def _from_disk(wheelhouse: Path, hashes: HashCache) -> list[HouseFile]:
     if not wheelhouse.is_dir():
         return []

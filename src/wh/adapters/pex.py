@@ -1,0 +1,84 @@
+"""pex, by subprocess: build a PEX from files already chosen and verified, and read one back.
+
+wh hands pex the exact wheels (``--pre-resolved-dist``) instead of letting it resolve from
+``-f wheelhouse``: no pip run per platform, nothing can reach a network, and the PEX holds
+exactly the files wh verified. ``--no-pre-install-wheels`` keeps each wheel byte-identical
+to the wheelhouse file (PEX-INFO records the file's sha256) and skips installing them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from wh.adapters.fs import TMP_PREFIX
+from wh.errors import UsageError, WhError
+
+_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".*")
+
+
+class PexBuildError(WhError):
+    pass
+
+
+def pex_command() -> list[str]:
+    beside = Path(sys.executable).with_name("pex")
+    if beside.is_file():
+        return [str(beside)]
+    found = shutil.which("pex")
+    if found:
+        return [found]
+    raise UsageError("pex is not installed", hint="pip install pex (wh depends on it)")
+
+
+def build(
+    output: Path,
+    dists: Sequence[Path],
+    requirements: Sequence[str],
+    platforms: Sequence[dict[str, Any]],
+    sources: Sequence[Path],
+    entry_point: str | None,
+    script: str | None,
+    work: Path,
+) -> None:
+    """Build ``output`` atomically (a temp name beside it, renamed when pex succeeds)."""
+    reqs = work / "requirements.txt"
+    reqs.write_text("".join(f"{r}\n" for r in requirements))
+    cmd = [*pex_command(), "--no-pypi", "--no-build", "--no-pre-install-wheels", "-r", str(reqs)]
+    for dist in dists:
+        cmd += ["--pre-resolved-dist", str(dist)]
+    for i, platform in enumerate(platforms):
+        path = work / f"platform-{i}.json"
+        path.write_text(json.dumps(platform, sort_keys=True))
+        cmd += ["--complete-platform", str(path)]
+    for i, source in enumerate(sources):
+        staged = work / f"sources-{i}"
+        shutil.copytree(source, staged, ignore=_SKIP)  # no byte-code: same bytes everywhere
+        cmd += ["-D", str(staged)]
+    cmd += ["-e", entry_point] if entry_point else ["-c", str(script)]
+    output.parent.mkdir(parents=True, exist_ok=True)
+    tmp = output.with_name(f"{TMP_PREFIX}{output.name}")
+    cmd += ["-o", str(tmp)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PEX_"))}
+    env["PIP_CONFIG_FILE"] = os.devnull
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0 or not tmp.is_file():
+        tmp.unlink(missing_ok=True)
+        tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-20:])
+        raise PexBuildError(f"pex failed building {output} (exit {proc.returncode}):\n{tail}")
+    os.replace(tmp, output)
+
+
+def read_pex_info(path: Path) -> str:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return zf.read("PEX-INFO").decode()
+    except (OSError, zipfile.BadZipFile, KeyError) as exc:
+        raise UsageError(f"{path}: not a PEX file ({exc})") from None
