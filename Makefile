@@ -35,12 +35,20 @@ pytest: $(STAMP) git-lfs
 
 test: lint typecheck pytest
 
+# The main job, on this repository itself: its lock of wh's own dependencies (compiled by
+# `wh lock`) -> the wheel for every target -> the gate -> wh as one PEX for every target.
 demo: $(STAMP) git-lfs
 	$(BIN)/wh sync --platforms macosx,linux
 	$(BIN)/wh verify --platforms macosx,linux
+	$(BIN)/wh pex
+	$(BIN)/wh inspect dist/wh.pex
+	$(PYTHON) dist/wh.pex --version
 
 bench: $(STAMP)
 	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/bench_sync.py
+	$(BIN)/python benchmarks/bench_verify.py
+	$(BIN)/python benchmarks/bench_lock.py
+	$(BIN)/python benchmarks/bench_pex.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
