@@ -44,20 +44,10 @@ ACCEPTED = [
     pytest.param("httpx>=0.27\r\nanyio\r\n", id="CRLF line endings"),
     pytest.param(
         "httpx>=0.27\t# the HTTP client\n",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="src bug: a comment after a tab is not stripped (inputs.py splits on ' #';"
-            " pip and wh.core.lockfile strip (^|\\s+)#.*)",
-        ),
         id="a trailing comment after a tab",
     ),
     pytest.param(
         "httpx>=0.27 \\\n",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="src bug: a backslash on the last line is kept in the requirement;"
-            " pip drops it and reads 'httpx>=0.27'",
-        ),
         id="a backslash on the last line",
     ),
 ]
@@ -109,11 +99,6 @@ REFUSED = [
         "# see below \\\nmypkg @ https://example.org/mypkg.whl\n",
         2,
         "URL",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="src bug: a comment line ending in a backslash swallows the next line;"
-            " pip (and wh.core.lockfile) end a continuation at a comment",
-        ),
         id="a URL requirement after a comment ending in a backslash",
     ),
 ]

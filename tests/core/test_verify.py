@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pytest
-from packaging.version import InvalidVersion
 
 from wh.core.built import BuiltWheel
 from wh.core.files import parse_dist
@@ -139,12 +138,6 @@ METADATA_BAD = [
     pytest.param(
         b"Name: foo\nVersion: not a version\n",
         "Version",
-        marks=pytest.mark.xfail(
-            strict=True,
-            raises=pytest.fail.Exception,
-            reason="src bug: parse_metadata accepts an invalid Version, then verify crashes"
-            " with InvalidVersion instead of reporting a metadata finding",
-        ),
         id="an invalid Version",
     ),
 ]
@@ -363,6 +356,14 @@ FINDINGS = [
     ),
     pytest.param(
         Case(
+            lock=[pin("foo[Bar_Baz]==1.0", FOO), *BASE_LOCK[1:]],
+            files=[*base_files(FOO), wheel(FOO, 'baz; extra == "bar.baz"')],
+        ),
+        on(CLOSURE, TARGETS, "foo", FOO),
+        id="extras match after name normalization",
+    ),
+    pytest.param(
+        Case(
             lock=[pin("foo[bar]==1.0", FOO), *BASE_LOCK[1:], pin("baz==1.0", BAZ)],
             files=[*base_files(FOO), wheel(FOO, 'baz; extra == "bar"'), wheel(BAZ)],
         ),
@@ -559,6 +560,72 @@ def test_verify_reports_unused_files(case: Case, expected: list[str]) -> None:
     assert [f for f in report.findings if f.kind != UNUSED] == []
 
 
+MESSAGES = [
+    pytest.param(
+        Case(files=base_files(NATIVE[M12])),
+        MISSING,
+        ["native 2.0", "macosx_14_0_arm64 cp312"],
+        ["wh sync --platforms macosx_14_0_arm64 --python 3.12"],
+        id="a gap names the version and the target, and the sync that fills it",
+    ),
+    pytest.param(
+        Case(files=[*base_files(FOO), wheel(FOO, sha256="0" * 64)]),
+        HASH,
+        [FOO, "0" * 64, "the lock"],
+        ["wh sync"],
+        id="a hash mismatch names the file and its sha256",
+    ),
+    pytest.param(
+        Case(
+            lock=[*BASE_LOCK, pin("built==1.0", BUILT_SDIST)],
+            files=[*BASE_FILES, wheel(BUILT, sha256="1" * 64)],
+            records=[BUILT_RECORD],
+        ),
+        HASH,
+        [BUILT, "1" * 64, "built-wheels record", sha(BUILT)],
+        ["wh sync"],
+        id="a mismatch with the built record names the recorded sha256",
+    ),
+    pytest.param(
+        Case(files=[*base_files(FOO), wheel(FOO, version="1.1")]),
+        METADATA,
+        [FOO, "foo 1.1"],
+        ["wh sync"],
+        id="a metadata finding says what METADATA claims",
+    ),
+    pytest.param(
+        Case(files=[*base_files(FOO), wheel(FOO, SECRET_REQ)]),
+        CLOSURE,
+        ["foo 1.0 requires", "secretstorage", "no line"],
+        ["wh lock"],
+        id="a closure finding names the requirement and what the lock has",
+    ),
+    pytest.param(
+        Case(
+            lock=[*BASE_LOCK, pin("x==1.0", X1)],
+            files=[*base_files(FOO), wheel(FOO, "x>=2"), wheel(X1)],
+        ),
+        CLOSURE,
+        ["x>=2", "x==1.0"],
+        ["wh lock"],
+        id="a version conflict names both sides",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "kind", "in_message", "in_hint"), MESSAGES)
+def test_verify_findings_say_what_and_how_to_fix(
+    case: Case, kind: str, in_message: list[str], in_hint: list[str]
+) -> None:
+    found = [f for f in case.run().findings if f.kind == kind]
+    assert found
+    for finding in found:
+        for words in in_message:
+            assert words in finding.message
+        for words in in_hint:
+            assert words in finding.hint
+
+
 NOTES = [
     pytest.param(True, [], id="closure checked leaves no note"),
     pytest.param(
@@ -574,12 +641,6 @@ def test_verify_notes_a_skipped_closure(closure: bool, notes: list[str]) -> None
     assert Case(closure=closure).run().notes == notes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=InvalidVersion,
-    reason="src bug: a METADATA Version that is not a version crashes verify (InvalidVersion)"
-    " instead of giving a metadata finding",
-)
 def test_verify_reports_an_invalid_metadata_version_as_a_finding() -> None:
     bad = HouseFile(FOO, sha(FOO), WheelMetadata(meta("foo", "1.0").name, "not a version", ()))
     report = Case(files=[*base_files(FOO), bad]).run()

@@ -3,23 +3,40 @@
 
 from __future__ import annotations
 
+import re
+
 from packaging.requirements import InvalidRequirement, Requirement
 
 from wh.errors import LockfileError
+
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """pip's reading: comments stripped (``#`` at the start or after white space), then
+    backslash continuations joined; a comment line ends a continuation."""
+    lines: list[tuple[int, str]] = []
+    start, parts = 0, list[str]()
+    for number, raw in enumerate(text.splitlines(), 1):
+        code = _COMMENT.sub("", raw)
+        if not parts:
+            start = number
+        if code.endswith("\\") and code.strip() == raw.strip():
+            parts.append(code[:-1])
+            continue
+        parts.append(code)
+        lines.append((start, " ".join(parts)))
+        parts = []
+    if parts:
+        lines.append((start, " ".join(parts)))
+    return lines
 
 
 def check_inputs(path: str, text: str) -> None:
     """Raise LockfileError for the first line that is neither an option nor a requirement
     wh can lock (a name with optional extras, specifiers and markers)."""
-    lines = text.splitlines()
-    n = 0
-    while n < len(lines):
-        start, line = n + 1, lines[n]
-        while line.rstrip().endswith("\\") and n + 1 < len(lines):
-            n += 1
-            line = line.rstrip()[:-1] + " " + lines[n]
-        n += 1
-        code = line.split(" #", 1)[0].strip() if not line.lstrip().startswith("#") else ""
+    for start, line in _logical_lines(text):
+        code = line.strip()
         if not code or code.startswith("-"):
             continue  # blank, comment, or an option (-r, -c, --index-url ...) pip-compile reads
         try:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
 
 
 class MetadataError(ValueError):
@@ -25,6 +26,10 @@ def parse_metadata(data: bytes) -> WheelMetadata:
     name, version = raw.get("name"), raw.get("version")
     if not name or not version:
         raise MetadataError("METADATA lacks Name or Version")
+    try:
+        Version(version)
+    except InvalidVersion:
+        raise MetadataError(f"METADATA Version {version!r} is not a version") from None
     requires: list[Requirement] = []
     for line in raw.get("requires_dist", []):
         try:

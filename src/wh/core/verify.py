@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from packaging.utils import canonicalize_name
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
 
 from wh.core.built import BuiltWheel
 from wh.core.files import DistFile, parse_dist
@@ -106,7 +106,8 @@ def verify(
         gaps = sum(1 for f in findings if f.kind == MISSING)
         ok = len(chosen)
         report.targets.append(TargetStatus(target.name, ok, gaps, bad))
-    for f in sorted(set(dists) - used):
+    damaged = {f.file for f in report.findings if f.kind in (HASH, METADATA)}
+    for f in sorted(set(dists) - used - damaged):
         report.findings.append(
             Finding(
                 UNUSED,
@@ -155,7 +156,7 @@ def _integrity(
                     "the file is damaged: run wh sync to fetch it again",
                 )
             )
-        elif f.metadata and (f.metadata.name != d.name or Version(f.metadata.version) != d.version):
+        elif f.metadata and (f.metadata.name != d.name or not _same(f.metadata.version, d)):
             findings.append(
                 Finding(
                     METADATA,
@@ -167,6 +168,13 @@ def _integrity(
                 )
             )
     return findings
+
+
+def _same(version: str, d: DistFile) -> bool:
+    try:
+        return Version(version) == d.version
+    except InvalidVersion:
+        return False
 
 
 def _hash_finding(f: HouseFile, d: DistFile, expected: str | None, source: str) -> Finding:
