@@ -19,7 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from wh.adapters.cache import cache_dir
+from wh.core.merge import parse_compiled
 from wh.core.targets import Target
 from wh.errors import UsageError, WhError
 
@@ -187,12 +190,11 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
         text = out.read_text(encoding="utf-8")
         if not (job.only_wheels and job.allow_sdist):
             return text
-        names = {line.split("==")[0] for line in text.splitlines() if "==" in line[:80]}
-        names = {n.strip() for n in names if n and not n[0].isspace() and n[0] != "#"}
+        names = set(parse_compiled(text, f"<uv output for {job.target.name}>"))
         if names <= seen:
             return text
         seen |= names
-        binary_only = sorted(seen - {n for n in job.allow_sdist})
+        binary_only = sorted(seen - {canonicalize_name(n) for n in job.allow_sdist})
     return text
 
 

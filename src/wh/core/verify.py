@@ -145,27 +145,15 @@ def _integrity(
             and not any(f.sha256 in accepted_hashes(r, records) for r in lines)
         ):
             findings.append(_hash_finding(f, d, None, "the lock"))
+        problem, hint = None, ""
         if f.metadata_error:
-            findings.append(
-                Finding(
-                    METADATA,
-                    "",
-                    d.name,
-                    f.filename,
-                    f"{f.filename}: {f.metadata_error}",
-                    "the file is damaged: run wh sync to fetch it again",
-                )
-            )
+            problem, hint = f.metadata_error, "the file is damaged: run wh sync to fetch it again"
         elif f.metadata and (f.metadata.name != d.name or not _same(f.metadata.version, d)):
+            problem = f"METADATA says {f.metadata.name} {f.metadata.version}"
+            hint = "the file is not what its name says: remove it and run wh sync"
+        if problem:
             findings.append(
-                Finding(
-                    METADATA,
-                    "",
-                    d.name,
-                    f.filename,
-                    f"{f.filename}: METADATA says {f.metadata.name} {f.metadata.version}",
-                    "the file is not what its name says: remove it and run wh sync",
-                )
+                Finding(METADATA, "", d.name, f.filename, f"{f.filename}: {problem}", hint)
             )
     return findings
 
