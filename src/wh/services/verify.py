@@ -76,6 +76,13 @@ def run_verify(options: VerifyOptions) -> Report:
             )
             record_blob = staged.get(f"{rel}/{RECORD_NAME}")
             records = _records(lambda: _blob_text(repo, record_blob), RECORD_NAME)
+            absent = [f for f in files if f.filename.endswith(".whl") and not f.metadata]
+            absent = [f for f in absent if not f.metadata_error]
+            if absent and not options.pointers:
+                notes.append(
+                    f"closure not checked for {len(absent)} wheel(s) whose content is not"
+                    " here (LFS objects not fetched): git lfs pull, then verify again"
+                )
         else:
             files = _from_disk(wheelhouse, hashes)
             records = _records((wheelhouse / RECORD_NAME).read_text, RECORD_NAME)
