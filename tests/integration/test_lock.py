@@ -213,3 +213,21 @@ def test_errors_name_the_line_or_the_target(locking: tuple[Project, SimpleIndex]
     assert "native" in unsat.stderr
     assert not (project.dir / LOCK).exists()  # nothing half-written
     assert "Traceback" not in unsat.stderr
+
+
+def test_credentials_reach_the_resolvers_but_no_file(locking: tuple[Project, SimpleIndex]) -> None:
+    project, _ = locking
+    with SimpleIndex(project.dists, auth=("carol", "pa55-w0rd")) as index:
+        (project.dir / "pyproject.toml").write_text(pyproject(index.auth_url))
+        for resolver in ("pip-tools", "uv"):
+            (project.dir / LOCK).unlink(missing_ok=True)
+            run = project.wh("lock", "--resolver", resolver)
+            assert run.code == 0, run.output
+            assert "pa55-w0rd" not in run.output
+            assert "pa55-w0rd" not in (project.dir / LOCK).read_text()
+    leaked = [
+        p
+        for p in [*project.dir.rglob("*"), *project.cache.rglob("*")]
+        if p.is_file() and b"pa55-w0rd" in p.read_bytes()
+    ]
+    assert leaked == [project.dir / "pyproject.toml"]  # where the user wrote them, only

@@ -49,11 +49,13 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def _index_args(index_urls: Sequence[str]) -> list[str]:
-    args = ["--index-url", index_urls[0]]
-    for url in index_urls[1:]:
-        args += ["--extra-index-url", url]
-    return args
+def _index_env(index_urls: Sequence[str], prefix: str) -> dict[str, str]:
+    """The indexes, for pip (``PIP``) or uv (``UV``), through the environment: URLs may carry
+    credentials, which must not land in a command line or a job file."""
+    env = {f"{prefix}_INDEX_URL": index_urls[0]}
+    if len(index_urls) > 1:
+        env[f"{prefix}_EXTRA_INDEX_URL"] = " ".join(index_urls[1:])
+    return env
 
 
 def _run(cmd: list[str], cwd: Path, env: dict[str, str], target: Target, tool: str) -> None:
@@ -80,7 +82,7 @@ def pip_compile_all(
         args += ["--strip-extras", "--no-header", "--annotation-style=split"]
         args += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
         args += ["--no-config", "--newline=LF", "--resolver=backtracking"]
-        args += ["--cache-dir", str(work / f"cache-{job.target.name}"), *_index_args(index_urls)]
+        args += ["--cache-dir", str(work / f"cache-{job.target.name}")]
         for name in job.upgrade_packages:
             args += ["--upgrade-package", name]
         specs.append(
@@ -100,7 +102,11 @@ def pip_compile_all(
         path.write_text(json.dumps({"parallel": parallel, "jobs": batch}))
         cmd = [sys.executable, "-m", "wh.adapters.piptools_shim", str(path)]
         with subprocess.Popen(
-            cmd, cwd=project, env=clean_env(), stdout=subprocess.PIPE, text=True
+            cmd,
+            cwd=project,
+            env=clean_env(**_index_env(index_urls, "PIP")),
+            stdout=subprocess.PIPE,
+            text=True,
         ) as proc:
             assert proc.stdout is not None
             for line in proc.stdout:
@@ -178,7 +184,6 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
     cmd += ["--python-platform", platform, "--python-version", str(job.target.python)]
     cmd += ["--python", sys.executable, "--generate-hashes", "--no-header", "--no-config"]
     cmd += ["--annotation-style", "split", "--cache-dir", str(cache_dir() / "uv")]
-    cmd += _index_args(index_urls)
     for name in job.upgrade_packages:
         cmd += ["--upgrade-package", name]
     binary_only: list[str] = [":all:"] if job.only_wheels and not job.allow_sdist else []
@@ -186,7 +191,8 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
     for _ in range(4):
         out.write_text(job.seed)
         only = [a for name in binary_only for a in ("--only-binary", name)]
-        _run([*cmd, *only], project, clean_env(**extra_env), job.target, "uv pip compile")
+        env = clean_env(**extra_env, **_index_env(index_urls, "UV"))
+        _run([*cmd, *only], project, env, job.target, "uv pip compile")
         text = out.read_text(encoding="utf-8")
         if not (job.only_wheels and job.allow_sdist):
             return text
