@@ -128,12 +128,28 @@ def pip_compile_all(
 
 
 def _error(target: Target, tool: str, output: str) -> ResolveError:
-    explanation = "\n".join(output.strip().splitlines()[-25:]) or "(no output)"
-    return ResolveError(
-        f"{target.name}: {tool} cannot resolve the inputs for this target:\n{explanation}",
-        hint="the resolver's explanation is above: loosen a conflicting requirement,"
-        " check the index, or leave this target out of [tool.wh.platforms]",
+    hint = (
+        "the resolver's explanation is above: loosen a conflicting requirement,"
+        " check the index, or leave this target out of [tool.wh.platforms]"
     )
+    if "metadata generation failed" in output or "Preparing metadata" in output:
+        hint = (
+            "a version has no wheel for this target and its sdist could not be prepared here:"
+            " wh lock --only-wheels chooses versions with a wheel for every target"
+        )
+    return ResolveError(
+        f"{target.name}: {tool} cannot resolve the inputs for this target:\n{_explain(output)}",
+        hint=hint,
+    )
+
+
+def _explain(output: str) -> str:
+    """The resolver's own words: its messages, without Python tracebacks."""
+    lines = output.strip().splitlines()
+    if "Traceback (most recent call last):" in lines:
+        first = lines.index("Traceback (most recent call last):")
+        lines = [*lines[:first][-25:], lines[-1]]
+    return "\n".join(lines[-25:]) or "(no output)"
 
 
 _UV_GLIBC = {17, 28, *range(31, 41)}  # the manylinux baselines uv's --python-platform names
