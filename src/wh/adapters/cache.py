@@ -1,7 +1,7 @@
 """wh's caches, in the user cache dir (``WH_CACHE_DIR`` overrides): never committed state.
 
-- :class:`HashCache`: sha256 by (path, size, mtime, inode), so an unchanged wheelhouse is
-  not hashed again.
+- :class:`StatCache`: values read from a file (its sha256: :class:`HashCache`; a wheel's
+  METADATA) by (path, size, mtime, inode), so an unchanged wheelhouse is not read again.
 - :class:`PlanCache`: the files a complete sync chose, keyed by everything that decides the
   choice (lock contents, targets, indexes). The lock pins every file by hash, so a complete
   plan stays right until one of those inputs changes.
@@ -43,11 +43,12 @@ def _save(path: Path, data: Any) -> None:
         atomic_write(path, json.dumps(data, sort_keys=True).encode())
 
 
-class HashCache:
-    """sha256 of files, remembered by stat so that unchanged files are not read again."""
+class StatCache:
+    """Values derived from a file's content, remembered by (path, size, mtime, inode): an
+    unchanged file is not read again. ``enabled=False`` reads nothing and keeps nothing."""
 
-    def __init__(self, path: Path | None = None, *, enabled: bool = True) -> None:
-        self.path = path or cache_dir() / "hashes.json"
+    def __init__(self, name: str, *, enabled: bool = True) -> None:
+        self.path = cache_dir() / f"{name}.json"
         self.enabled = enabled
         loaded = _load(self.path) if enabled else None
         self._entries: dict[str, list[Any]] = loaded if isinstance(loaded, dict) else {}
@@ -57,15 +58,35 @@ class HashCache:
     def _key(st: os.stat_result) -> list[Any]:
         return [st.st_size, st.st_mtime_ns, st.st_ino]
 
+    def get(self, path: Path, st: os.stat_result) -> Any:
+        entry = self._entries.get(str(path.resolve())) if self.enabled else None
+        return entry[3] if entry and entry[:3] == self._key(st) else None
+
+    def put(self, path: Path, st: os.stat_result, value: Any) -> None:
+        """Record ``value`` as of ``st``: the stat taken BEFORE reading the file, so a file
+        changed while it was read is read again next time."""
+        self._entries[str(path.resolve())] = [*self._key(st), value]
+        self._dirty = True
+
+    def save(self) -> None:
+        if self.enabled and self._dirty:
+            _save(self.path, self._entries)
+            self._dirty = False
+
+
+class HashCache(StatCache):
+    """sha256 of files, remembered by stat so that unchanged files are not hashed again."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
+        super().__init__("hashes", enabled=enabled)
+
     def sha256(self, path: Path) -> str:
         st = path.stat()
-        key = str(path.resolve())
-        entry = self._entries.get(key)
-        if self.enabled and entry and entry[:3] == self._key(st):
-            return str(entry[3])
-        digest = sha256_file(path)
-        self.remember(path, digest, st)
-        return digest
+        digest = self.get(path, st)
+        if digest is None:
+            digest = sha256_file(path)
+            self.put(path, st, digest)
+        return str(digest)
 
     def sha256_many(self, paths: list[Path], jobs: int = 4) -> dict[Path, str]:
         """Hashes of ``paths``; the uncached ones are read in parallel (hashlib frees the GIL)."""
@@ -73,29 +94,21 @@ class HashCache:
         todo: list[tuple[Path, os.stat_result]] = []
         for path in paths:
             st = path.stat()
-            entry = self._entries.get(str(path.resolve())) if self.enabled else None
-            if entry and entry[:3] == self._key(st):
-                result[path] = str(entry[3])
-            else:
+            digest = self.get(path, st)
+            if digest is None:
                 todo.append((path, st))
+            else:
+                result[path] = str(digest)
         if todo:
             with ThreadPoolExecutor(max_workers=jobs) as pool:
                 digests = list(pool.map(lambda item: sha256_file(item[0]), todo))
             for (path, st), digest in zip(todo, digests, strict=True):
-                self.remember(path, digest, st)
+                self.put(path, st, digest)
                 result[path] = digest
         return result
 
     def remember(self, path: Path, digest: str, st: os.stat_result | None = None) -> None:
-        """Record ``digest`` for ``path`` as of ``st``: the stat taken BEFORE hashing, so a
-        file changed while it was read is hashed again next time."""
-        self._entries[str(path.resolve())] = [*self._key(st or path.stat()), digest]
-        self._dirty = True
-
-    def save(self) -> None:
-        if self.enabled and self._dirty:
-            _save(self.path, self._entries)
-            self._dirty = False
+        self.put(path, st or path.stat(), digest)
 
 
 class PlanCache:

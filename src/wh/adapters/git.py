@@ -108,8 +108,13 @@ def lfs_routed(repo: Path, paths: list[str]) -> dict[str, bool]:
     return routed
 
 
-def lfs_object(repo: Path, oid: str) -> Path | None:
-    """The local LFS object for ``oid``, if git-lfs has it."""
+def lfs_objects_dir(repo: Path) -> Path:
+    """Where git-lfs keeps this repository's local objects."""
     git_dir = _git(repo, "rev-parse", "--git-common-dir").stdout.strip()
-    path = (repo / git_dir / "lfs" / "objects" / oid[:2] / oid[2:4] / oid).resolve()
+    return (repo / git_dir / "lfs" / "objects").resolve()
+
+
+def lfs_object(objects: Path, oid: str) -> Path | None:
+    """The local LFS object for ``oid`` under ``objects``, if git-lfs has it."""
+    path = objects / oid[:2] / oid[2:4] / oid
     return path if path.is_file() else None

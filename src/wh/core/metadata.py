@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
@@ -20,6 +22,20 @@ class WheelMetadata:
     version: str
     requires_dist: tuple[Requirement, ...]
 
+    def fields(self) -> list[Any]:
+        """A JSON-able form, for caches (:func:`from_fields` reads it back)."""
+        return [self.name, self.version, [str(r) for r in self.requires_dist]]
+
+
+def from_fields(fields: Any) -> WheelMetadata:
+    name, version, requires = fields
+    return WheelMetadata(canonicalize_name(name), version, tuple(_requirement(r) for r in requires))
+
+
+@lru_cache(maxsize=4096)
+def _requirement(text: str) -> Requirement:
+    return Requirement(text)
+
 
 def parse_metadata(data: bytes) -> WheelMetadata:
     raw, _unparsed = parse_email(data)
@@ -33,7 +49,7 @@ def parse_metadata(data: bytes) -> WheelMetadata:
     requires: list[Requirement] = []
     for line in raw.get("requires_dist", []):
         try:
-            requires.append(Requirement(line))
+            requires.append(_requirement(line))
         except InvalidRequirement as exc:
             raise MetadataError(f"bad Requires-Dist {line!r}: {exc}") from None
     return WheelMetadata(canonicalize_name(name), version, tuple(requires))

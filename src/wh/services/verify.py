@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wh.adapters import git
-from wh.adapters.cache import HashCache
+from wh.adapters.cache import HashCache, StatCache
 from wh.adapters.project import Reader, load_config, read_lockfiles
 from wh.adapters.wheelfile import read_metadata
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record
 from wh.core.config import Config, make_targets, select_platforms
 from wh.core.files import is_dist_filename
 from wh.core.lfs import Pointer, parse_pointer
-from wh.core.metadata import MetadataError
+from wh.core.metadata import MetadataError, from_fields
 from wh.core.verify import ATTRIBUTES, NOT_LFS, Finding, HouseFile, Report, verify
 from wh.errors import UsageError
 
@@ -133,7 +133,25 @@ def _from_disk(wheelhouse: Path, hashes: HashCache) -> list[HouseFile]:
         return []
     paths = [p for p in sorted(wheelhouse.iterdir()) if p.is_file() and is_dist_filename(p.name)]
     digests = hashes.sha256_many(paths)
-    return [_house_file(p.name, digests[p], p) for p in paths]
+    metadata = StatCache("metadata", enabled=hashes.enabled)
+    files = [_cached_house_file(p, digests[p], metadata) for p in paths]
+    metadata.save()
+    return files
+
+
+def _cached_house_file(path: Path, sha256: str, cache: StatCache) -> HouseFile:
+    """A wheel's METADATA read once per content (the cache is keyed by stat, like hashes)."""
+    st = path.stat()
+    fields = cache.get(path, st)
+    if fields is not None:
+        try:
+            return HouseFile(path.name, sha256, from_fields(fields))
+        except (ValueError, TypeError):
+            pass  # a damaged cache entry: read the file
+    found = _house_file(path.name, sha256, path)
+    if found.metadata is not None:
+        cache.put(path, st, found.metadata.fields())
+    return found
 
 
 def _house_file(name: str, sha256: str, source: Path | io.BytesIO | None) -> HouseFile:
@@ -155,6 +173,7 @@ def _from_index(
     contents: bool,
 ) -> list[HouseFile]:
     files: list[HouseFile] = []
+    objects = git.lfs_objects_dir(repo) if contents else repo
     for path, blob_id in sorted(staged.items()):
         name = path.rsplit("/", 1)[-1]
         if not is_dist_filename(name):
@@ -168,7 +187,7 @@ def _from_index(
         oid = pointer.oid
         source: Path | None = None
         if contents:
-            source = git.lfs_object(repo, oid)
+            source = git.lfs_object(objects, oid)
             worktree = repo / path
             if source is None and worktree.is_file() and hashes.sha256(worktree) == oid:
                 source = worktree
