@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import tarfile
+from pathlib import Path
 
 import pytest
 
@@ -268,3 +271,40 @@ def test_netrc_credentials(project: Project, monkeypatch: pytest.MonkeyPatch) ->
         monkeypatch.setenv("NETRC", str(netrc))
         run = project.sync()
     assert run.code == 0, run.output
+
+
+def _setuptools_sdist(directory: Path, name: str, version: str) -> Path:
+    """An sdist whose build backend (setuptools) the test index does not serve."""
+    files = {
+        "pyproject.toml": (
+            '[build-system]\nrequires = ["setuptools>=61"]\n'
+            'build-backend = "setuptools.build_meta"\n'
+            f'[project]\nname = "{name}"\nversion = "{version}"\n'
+            "[tool.setuptools]\npackages = []\n"
+            f'py-modules = ["{name}"]\n'
+        ),
+        f"{name}.py": "VALUE = 1\n",
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n",
+    }
+    path = directory / f"{name}-{version}.tar.gz"
+    with tarfile.open(path, "w:gz") as tar:
+        for relative, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{name}-{version}/{relative}")
+            info.size, info.mtime = len(data), 315532800
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_sdist_whose_backend_the_index_lacks_builds_with_wh_own(
+    project: Project, index: SimpleIndex
+) -> None:
+    sdist = _setuptools_sdist(project.dists, "legacy", "0.3")
+    project.lock("legacy", "0.3", [sdist])
+    project.write(index.url)
+
+    run = project.sync("--platforms", "linux")
+
+    assert run.code == 0, run.output
+    assert run.json["built"] == ["legacy-0.3-py3-none-any.whl"]
+    assert "the index lacks its build backend" in run.stderr

@@ -20,8 +20,14 @@ from wh.errors import TransferError
 SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the oldest time a zip file can hold
 
 
-def build_wheel(sdist: Path, dest_dir: Path, index_urls: Sequence[str]) -> Path:
-    """Build ``sdist`` and place its wheel in ``dest_dir`` atomically; return the wheel path."""
+def build_wheel(sdist: Path, dest_dir: Path, index_urls: Sequence[str]) -> tuple[Path, bool]:
+    """Build ``sdist`` and place its wheel in ``dest_dir`` atomically; return the wheel's
+    path and whether the build was isolated.
+
+    The build is isolated, its backend fetched from the configured index. When that index
+    lacks the backend (a private index often holds only the project's own files), the build
+    runs once more without isolation, with the backends installed beside wh.
+    """
     with tempfile.TemporaryDirectory(prefix="wh-build-") as out:
         env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, PIP_NO_INPUT="1")
         if index_urls:
@@ -29,12 +35,25 @@ def build_wheel(sdist: Path, dest_dir: Path, index_urls: Sequence[str]) -> Path:
             env["PIP_EXTRA_INDEX_URL"] = " ".join(index_urls[1:])
         cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, str(sdist)]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        output = proc.stderr or proc.stdout
+        isolated = not (proc.returncode != 0 and _backend_missing(output))
+        if not isolated:
+            cmd.insert(cmd.index("--no-deps"), "--no-build-isolation")
+            proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+            output = proc.stderr or proc.stdout
         wheels = sorted(Path(out).glob("*.whl"))
         if proc.returncode != 0 or len(wheels) != 1:
-            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+            tail = "\n".join(output.strip().splitlines()[-15:])
             raise TransferError(f"pip wheel {sdist.name} failed (exit {proc.returncode}):\n{tail}")
         dest = dest_dir / wheels[0].name
         with atomic_file(dest) as f, wheels[0].open("rb") as src:
             while chunk := src.read(1 << 20):
                 f.write(chunk)
-        return dest
+        return dest, isolated
+
+
+def _backend_missing(output: str) -> bool:
+    """pip could not install the build requirements from the index."""
+    return "installing build dependencies" in output.lower() and (
+        "No matching distribution found" in output or "Could not find a version" in output
+    )

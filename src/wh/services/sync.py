@@ -237,12 +237,17 @@ async def _build_all(
             path, sdist_sha = fetched[sdist.filename]
             session.reporter.info(f"building {sdist.filename} (once, for every target it fits)")
             try:
-                wheel_path = await asyncio.to_thread(
+                wheel_path, isolated = await asyncio.to_thread(
                     build_wheel, path, wheelhouse, session.index_urls
                 )
             except WhError as exc:
                 result.build_failures[sdist.filename] = exc.message
                 continue
+            if not isolated:
+                session.reporter.warn(
+                    f"{sdist.filename}: the index lacks its build backend;"
+                    " built without isolation, with the backends installed beside wh"
+                )
             wheel_sha = hashes.sha256(wheel_path)
             result.built.append(wheel_path.name)
             records.append(BuiltWheel(sdist.filename, sdist_sha, wheel_path.name, wheel_sha))
