@@ -47,7 +47,7 @@ def handled(command: Callable[P, int]) -> Callable[P, int]:
             render.error(exc)
             code = exc.exit_code
         except KeyboardInterrupt:
-            render.err.print("interrupted")
+            render.say("interrupted", to_err=True)
             code = 130
         raise typer.Exit(code)
 
@@ -362,11 +362,11 @@ def init(project: ProjectOpt = Path()) -> int:
 
     result = run_init(project)
     for name in result.changed:
-        render.out.print(f"wrote {name}", markup=False)
+        render.say(f"wrote {name}")
     if not result.changed:
-        render.out.print("nothing to change")
+        render.say("nothing to change")
     for note in result.notes:
-        render.err.print(f"note: {note}", markup=False)
+        render.say(f"note: {note}", to_err=True)
     return 1 if result.lfs_missing else 0
 
 
