@@ -82,8 +82,16 @@ class IndexClient:
                     merged.files.append(f)
         return merged
 
-    async def projects(self, names: Sequence[str]) -> dict[str, Page]:
-        pages = await asyncio.gather(*(self.project(n) for n in names))
+    async def projects(self, names: Sequence[str], jobs: int) -> dict[str, Page]:
+        """Every project's page, ``jobs`` requests at a time (a longer queue only makes the
+        connection pool's bookkeeping slower)."""
+        gate = asyncio.Semaphore(jobs)
+
+        async def one(name: str) -> Page:
+            async with gate:
+                return await self.project(name)
+
+        pages = await asyncio.gather(*(one(n) for n in names))
         return dict(zip(names, pages, strict=True))
 
 

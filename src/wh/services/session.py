@@ -59,7 +59,7 @@ class Session:
 
     async def pages(self, names: Sequence[str]) -> dict[str, list[DistFile]]:
         index = IndexClient(self.client, self.index_urls, self.credentials, self.reporter.warn)
-        pages = await index.projects(names)
+        pages = await index.projects(names, self.jobs)
         for name, page in pages.items():
             for refused in page.refused:
                 self.reporter.warn(
