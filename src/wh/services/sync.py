@@ -160,6 +160,8 @@ def _sync(
     )
     keep = _used(plan) | _used(other_plan)
     _write_record(wheelhouse, [r for r in [*records, *new_records] if r.wheel in keep])
+    for leftover in leftover_temp_files(wheelhouse):  # a killed run's: never anyone's file
+        leftover.unlink()
     if options.prune:
         result.removed = _prune(wheelhouse, keep)
     _summarize(result, plan)
@@ -332,8 +334,6 @@ def _prune(wheelhouse: Path, keep: set[str]) -> list[str]:
         if path.is_file() and is_dist_filename(path.name) and path.name not in keep:
             path.unlink()
             removed.append(path.name)
-    for path in leftover_temp_files(wheelhouse):
-        path.unlink()
     return removed
 
 

@@ -63,7 +63,9 @@ def run_verify(options: VerifyOptions) -> Report:
         records = _records((wheelhouse / RECORD_NAME).read_text, RECORD_NAME)
         notes = ["not a git repository: the LFS checks were skipped"]
     else:
-        rel = (wheelhouse.relative_to(repo)).as_posix()
+        if not wheelhouse.resolve().is_relative_to(repo.resolve()):
+            raise UsageError(f"{wheelhouse}: the wheelhouse is outside the git repository {repo}")
+        rel = wheelhouse.resolve().relative_to(repo.resolve()).as_posix()
         staged = git.staged_files(repo, rel)
         blobs = git.read_blobs(repo, [b for p, b in staged.items() if is_dist_filename(p)])
         pointers = {p: parse_pointer(blobs.get(b, b"")) for p, b in staged.items()}
