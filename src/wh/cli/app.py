@@ -46,6 +46,15 @@ def handled(command: Callable[P, int]) -> Callable[P, int]:
         except WhError as exc:
             render.error(exc)
             code = exc.exit_code
+        except OSError as exc:  # disk full, permission denied, a file vanished under us
+            where = f" ({exc.filename})" if exc.filename else ""
+            render.error(
+                WhError(
+                    f"{exc.strerror or exc}{where}",
+                    hint="check the path, its permissions and free space, then run again",
+                )
+            )
+            code = 1
         except KeyboardInterrupt:
             render.say("interrupted", to_err=True)
             code = 130
