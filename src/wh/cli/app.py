@@ -23,8 +23,9 @@ app = typer.Typer(
     help=(
         "wh keeps a wheelhouse: the right wheel for every platform you ship to, locked by"
         " hash and stored through git-lfs.\n\n"
-        "Typical use: `wh init` once, then `wh sync --platforms macosx,linux` after each"
-        " change of the lockfile."
+        "Typical use: `wh init` once; then `wh lock` (one lockfile for every target),"
+        " `wh sync` (the wheel for every target), `wh verify` (the gate; also a pre-commit"
+        " hook) and `wh pex` (one PEX that runs on every target, built offline)."
     ),
     no_args_is_help=True,
     add_completion=False,
