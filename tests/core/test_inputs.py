@@ -29,7 +29,7 @@ ACCEPTED = [
         "--requirement base.in\n--constraint constraints.txt\n", id="long include options"
     ),
     pytest.param(
-        "--index-url https://pypi.org/simple\n--extra-index-url https://example.org/simple\n",
+        "--index-url https://index.example/simple\n--extra-index-url https://example.org/simple\n",
         id="index options",
     ),
     pytest.param("--find-links wheelhouse\n--pre\n--prefer-binary\n", id="other pip options"),

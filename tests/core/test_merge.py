@@ -234,7 +234,7 @@ PIP_COMPILE = f"""\
 #
 #    pip-compile --generate-hashes --output-file=lockfiles/cp311.txt lockfiles/requirements.in
 #
---index-url https://pypi.org/simple
+--index-url https://index.example/simple
 
 anyio==4.4.0 \\
     --hash=sha256:{sha("anyio-1")} \\

@@ -182,7 +182,7 @@ class PypiServer(_Loopback):
         app = pypiserver.app(
             roots=[str(self.root)],
             hash_algo="sha256",
-            disable_fallback=True,  # default redirects unknown projects to pypi.org
+            disable_fallback=True,  # default redirects unknown projects to the public index
             backend_arg="simple-dir",  # no watchdog cache: files added later show up at once
         )
 
