@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -15,11 +14,6 @@ from wh.adapters.http import RETRY_STATUS, Credentials, RetryableStatus, redact,
 from wh.core.files import DistFile
 from wh.core.pages import ACCEPT, Page, PageError, parse_page
 from wh.errors import IndexUnreachable
-
-
-def strip_userinfo(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
 
 
 class IndexClient:
@@ -31,7 +25,7 @@ class IndexClient:
         on_retry: Callable[[str], None] | None = None,
     ) -> None:
         self.client = client
-        self.index_urls = [strip_userinfo(u).rstrip("/") for u in index_urls]
+        self.index_urls = [redact(u).rstrip("/") for u in index_urls]
         self.credentials = credentials
         self.on_retry = on_retry
 

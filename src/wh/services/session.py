@@ -10,8 +10,8 @@ from types import TracebackType
 import httpx
 
 from wh.adapters.downloads import Downloader, Fetch, fetch_all
-from wh.adapters.http import Credentials, make_client
-from wh.adapters.index import IndexClient, strip_userinfo
+from wh.adapters.http import Credentials, make_client, redact
+from wh.adapters.index import IndexClient
 from wh.core.config import Config
 from wh.core.files import DistFile
 from wh.core.lockfile import Lockfile
@@ -35,7 +35,7 @@ class Session:
 
     @property
     def display_urls(self) -> list[str]:
-        return [strip_userinfo(u) for u in self.index_urls]
+        return [redact(u) for u in self.index_urls]
 
     async def __aenter__(self) -> Session:
         self._client = make_client(self.jobs)
