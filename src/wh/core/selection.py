@@ -53,6 +53,12 @@ def fits(target: Target, file: DistFile) -> bool:
     )
 
 
+def best(target: Target, wheels: Sequence[DistFile]) -> DistFile:
+    """The wheel whose best tag ranks highest for ``target`` (ties: by filename). Sync and
+    verify both choose with this one rule."""
+    return min(wheels, key=lambda f: (target.rank(f.tags), f.filename))
+
+
 def choose(target: Target, req: LockedRequirement, files: Sequence[DistFile]) -> Choice | Gap:
     """The best file for ``req`` on ``target`` among a project's ``files`` (all versions)."""
     label = f"{req.name} {req.version}"
@@ -68,8 +74,7 @@ def choose(target: Target, req: LockedRequirement, files: Sequence[DistFile]) ->
         )
     wheels = [f for f in locked if fits(target, f)]
     if wheels:
-        best = min(wheels, key=lambda f: (target.rank(f.tags), f.filename))
-        return Choice(best)
+        return Choice(best(target, wheels))
     sdists = [f for f in locked if not f.is_wheel and not f.yanked]
     native = any(f.is_wheel and not f.is_pure for f in of_version)
     if sdists and not native and _python_ok(target, sdists[0]):

@@ -18,7 +18,7 @@ from wh.core.files import DistFile, parse_dist
 from wh.core.lockfile import LockedRequirement
 from wh.core.metadata import WheelMetadata
 from wh.core.plan import applicable
-from wh.core.selection import fits
+from wh.core.selection import best, fits, pinned
 from wh.core.targets import Target
 
 # Finding kinds, each a distinct failure a user fixes differently.
@@ -189,13 +189,12 @@ def _complete(
     findings: list[Finding] = []
     bad = 0
     for req in applicable(target, requirements):
-        version = Version(req.version)
-        of_version = [d for d in dists.values() if d.name == req.name and d.version == version]
+        of_version = pinned(req, [d for d in dists.values() if d.name == req.name])
         fitting = [d for d in of_version if fits(target, d)]
         accepted = accepted_hashes(req, records)
         good = [d for d in fitting if not req.hashes or d.sha256 in accepted]
         if good:
-            chosen[req.name] = min(good, key=lambda d: (target.rank(d.tags), d.filename))
+            chosen[req.name] = best(target, good)
         elif fitting:
             bad += 1  # a file is there but is not the locked one: an integrity finding says so
         else:
