@@ -59,8 +59,8 @@ def run_verify(options: VerifyOptions) -> Report:
     hashes = HashCache(enabled=options.cache)
     extra: list[Finding] = []
     if repo is None:
-        files = _from_disk(wheelhouse, hashes)
-        records = _records((wheelhouse / RECORD_NAME).read_text, RECORD_NAME)
+        files = wheelhouse_files(wheelhouse, hashes)
+        records = wheelhouse_records(wheelhouse)
         notes = ["not a git repository: the LFS checks were skipped"]
     else:
         if not wheelhouse.resolve().is_relative_to(repo.resolve()):
@@ -86,8 +86,8 @@ def run_verify(options: VerifyOptions) -> Report:
                     " here (LFS objects not fetched): git lfs pull, then verify again"
                 )
         else:
-            files = _from_disk(wheelhouse, hashes)
-            records = _records((wheelhouse / RECORD_NAME).read_text, RECORD_NAME)
+            files = wheelhouse_files(wheelhouse, hashes)
+            records = wheelhouse_records(wheelhouse)
     report = verify(
         selected, configured, requirements, files, records, closure=not options.pointers
     )
@@ -121,16 +121,12 @@ def _records(read: Callable[[], str], name: str) -> list[BuiltWheel]:
         raise UsageError(f"{name}: {exc}", hint="run wh sync to rewrite it") from None
 
 
-def wheelhouse_files(wheelhouse: Path, hashes: HashCache) -> list[HouseFile]:
-    """The wheelhouse as verify sees it: every distribution file with its sha256 and METADATA."""
-    return _from_disk(wheelhouse, hashes)
-
-
 def wheelhouse_records(wheelhouse: Path) -> list[BuiltWheel]:
     return _records((wheelhouse / RECORD_NAME).read_text, RECORD_NAME)
 
 
-def _from_disk(wheelhouse: Path, hashes: HashCache) -> list[HouseFile]:
+def wheelhouse_files(wheelhouse: Path, hashes: HashCache) -> list[HouseFile]:
+    """The wheelhouse as verify sees it: every distribution file with its sha256 and METADATA."""
     if not wheelhouse.is_dir():
         return []
     paths = [p for p in sorted(wheelhouse.iterdir()) if p.is_file() and is_dist_filename(p.name)]
