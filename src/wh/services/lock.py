@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from wh.adapters.project import load_config
 from wh.core.config import make_targets, select_platforms
 from wh.core.inputs import check_inputs
 from wh.core.lockfile import LockedRequirement, parse_lockfile
-from wh.core.merge import MergeError, merge, parse_compiled, render, slice_for
+from wh.core.merge import MergeError, Pin, merge, parse_compiled, render, slice_for
 from wh.core.targets import Target
 from wh.errors import ConfigError, LockfileError, UsageError
 from wh.services.indexes import index_urls
@@ -84,23 +84,22 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
             f"locking {lockfile} from {', '.join(inputs)} for {len(targets)} targets"
             f" with {options.resolver}"
         )
-        text = _lock_one(
+        lines = _lock_one(
             options, config.allow_sdist, project, targets, inputs, existing, urls, reporter
         )
-        full = _header(inputs, targets) + text
+        full = _header(inputs, targets) + render(lines, [])
         path = project / lockfile
         changed = not path.exists() or path.read_text(encoding="utf-8") != full
         if changed:
             path.parent.mkdir(parents=True, exist_ok=True)
             atomic_write(path, full.encode())
-        reqs = parse_lockfile(lockfile, _constant(full)).requirements
         result.files.append(
             LockedFile(
                 lockfile,
                 tuple(inputs),
-                len({r.name for r in reqs}),
-                len(reqs),
-                sum(1 for r in reqs if r.marker is not None),
+                len({pin.name for pin, _ in lines}),
+                len(lines),
+                sum(1 for _, marker in lines if marker is not None),
                 changed,
             )
         )
@@ -117,7 +116,7 @@ def _lock_one(
     existing: list[LockedRequirement],
     urls: list[str],
     reporter: Reporter,
-) -> str:
+) -> list[tuple[Pin, str | None]]:
     compile_all = RESOLVERS[options.resolver]
     upgrades = [canonicalize_name(n) for n in options.upgrade_packages]
     jobs = [
@@ -148,15 +147,11 @@ def _lock_one(
         for t, text in zip(targets, outputs, strict=True)
     }
     try:
-        return render(merge(targets, results), [])
+        return merge(targets, results)
     except MergeError as exc:
         raise resolvers.ResolveError(
             str(exc), hint="keep one of those targets in [tool.wh.platforms]"
         ) from None
-
-
-def _constant(text: str) -> Callable[[str], str]:
-    return lambda _path: text
 
 
 def _existing(project: Path, lockfile: str) -> list[LockedRequirement]:
