@@ -9,14 +9,13 @@ import asyncio
 import contextlib
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from wh.adapters.fs import TMP_PREFIX, durable_replace, fsync_dir
+from wh.adapters.fs import durable_replace, fsync_dir, temp_beside
 from wh.adapters.http import RETRY_STATUS, Credentials, RetryableStatus, redact, with_retries
 from wh.core.files import DistFile, safe_filename
 from wh.errors import TransferError
@@ -54,7 +53,7 @@ class Downloader:
 
         async def attempt() -> str:
             sent = 0
-            fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=directory)
+            fd, tmp = temp_beside(dest)
             try:
                 with os.fdopen(fd, "wb") as out:
                     async with self.client.stream(

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 TMP_PREFIX = ".wh-tmp-"
+SYNC_LOCK = ".wh-sync.lock"  # in the wheelhouse: one sync at a time, whatever its cache dir
 CHUNK = 1 << 20
 
 
@@ -19,13 +22,44 @@ def sha256_file(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+@functools.cache
+def _umask() -> int:
+    """The process umask (read once: reading it means setting it, which is not thread-safe)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def final_mode(path: Path) -> int:
+    """The mode ``path`` gets when written: the mode it has now when it exists (a replaced
+    file keeps it), else ``0666 & ~umask`` as for any new file."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def temp_beside(path: Path) -> tuple[int, str]:
+    """A new temp file in ``path``'s directory, already carrying the mode ``path`` will have
+    (mkstemp makes 0600 files, and the rename would keep that)."""
+    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
+    try:
+        os.fchmod(fd, final_mode(path))
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    return fd, tmp
+
+
 @contextlib.contextmanager
 def atomic_file(path: Path) -> Iterator[BinaryIO]:
     """Write ``path`` through a temp file beside it; it appears whole on success, never partly.
 
-    On any exception the temp file is removed and ``path`` is untouched.
+    On any exception the temp file is removed and ``path`` is untouched. The file gets the
+    mode of the one it replaces, or ``0666 & ~umask`` when new.
     """
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=path.parent)
+    fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as f:
             yield f

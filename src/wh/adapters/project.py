@@ -70,3 +70,20 @@ def read_lockfiles(
             raise
         result.append((lockfile, "\0".join(texts)))
     return result
+
+
+def inside_repository(project: Path, wheelhouse: str) -> Path:
+    """The wheelhouse directory, refused (exit 2) when it lies outside the project's git
+    repository: what wh verify checks, and every command that writes it keeps to."""
+    from wh.adapters import git
+
+    path = (project / wheelhouse).resolve()
+    if path.is_relative_to(project.resolve()):
+        return path  # inside the project, so inside any repository the project is in
+    repo = git.toplevel(project)
+    if repo is not None and not path.is_relative_to(repo.resolve()):
+        raise ConfigError(
+            f"[tool.wh] wheelhouse: {path} is outside the git repository {repo}",
+            hint="keep the wheelhouse inside the repository (e.g. wheelhouse = \"wheelhouse\")",
+        )
+    return path

@@ -20,9 +20,9 @@ from filelock import FileLock, Timeout
 
 from wh import __version__
 from wh.adapters.builds import build_wheel
-from wh.adapters.cache import HashCache, PlanCache, cache_dir
-from wh.adapters.fs import atomic_write, leftover_temp_files
-from wh.adapters.project import load_config, read_lockfiles
+from wh.adapters.cache import HashCache, PlanCache
+from wh.adapters.fs import SYNC_LOCK, atomic_write, leftover_temp_files
+from wh.adapters.project import inside_repository, load_config, read_lockfiles
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record, render_record
 from wh.core.config import make_targets, select_platforms
 from wh.core.files import DistFile, is_dist_filename, parse_dist
@@ -100,7 +100,7 @@ def sync(options: SyncOptions, reporter: Reporter | None = None) -> SyncResult:
     others = [t for t in configured if t not in selected]
     lockfiles = read_lockfiles(project, config)
     requirements = [r for lockfile, _ in lockfiles for r in lockfile.requirements]
-    wheelhouse = project / config.wheelhouse
+    wheelhouse = inside_repository(project, config.wheelhouse)
     wheelhouse.mkdir(parents=True, exist_ok=True)
     # The lock pins every file by sha256, so these inputs decide the plan; the index does
     # not (it only says where the files are), and the snapshot re-checks every file's hash.
@@ -112,8 +112,8 @@ def sync(options: SyncOptions, reporter: Reporter | None = None) -> SyncResult:
         *(t.name for t in others),
         str(options.prune),
     )
-    lock = FileLock(cache_dir() / "locks" / f"{PlanCache.key(str(wheelhouse))}.lock")
-    (cache_dir() / "locks").mkdir(parents=True, exist_ok=True)
+    # The lock lives in the wheelhouse: two syncs with different cache dirs still meet there.
+    lock = FileLock(wheelhouse / SYNC_LOCK)
     try:
         lock.acquire(timeout=0.5)
     except Timeout:

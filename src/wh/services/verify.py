@@ -18,7 +18,7 @@ from pathlib import Path
 
 from wh.adapters import git
 from wh.adapters.cache import HashCache, StatCache
-from wh.adapters.project import Reader, load_config, read_lockfiles
+from wh.adapters.project import Reader, inside_repository, load_config, read_lockfiles
 from wh.adapters.wheelfile import read_metadata
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record
 from wh.core.config import Config, make_targets, select_platforms
@@ -63,8 +63,7 @@ def run_verify(options: VerifyOptions) -> Report:
         records = wheelhouse_records(wheelhouse)
         notes = ["not a git repository: the LFS checks were skipped"]
     else:
-        if not wheelhouse.resolve().is_relative_to(repo.resolve()):
-            raise UsageError(f"{wheelhouse}: the wheelhouse is outside the git repository {repo}")
+        inside_repository(project, config.wheelhouse)  # exit 2 outside, as sync refuses it
         rel = wheelhouse.resolve().relative_to(repo.resolve()).as_posix()
         staged = git.staged_files(repo, rel)
         blobs = git.read_blobs(repo, [b for p, b in staged.items() if is_dist_filename(p)])
