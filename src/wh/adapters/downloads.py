@@ -16,7 +16,16 @@ from pathlib import Path
 import httpx
 
 from wh.adapters.fs import durable_replace, fsync_dir, temp_beside
-from wh.adapters.http import RETRY_STATUS, Credentials, RetryableStatus, redact, with_retries
+from wh.adapters.http import (
+    REQUEST_FAILURES,
+    RETRY_STATUS,
+    Credentials,
+    RetryableStatus,
+    describe,
+    redact,
+    with_retries,
+)
+from wh.core.config import READ_TIMEOUT
 from wh.core.files import DistFile, safe_filename
 from wh.errors import TransferError
 
@@ -34,11 +43,13 @@ class Downloader:
         credentials: Credentials,
         *,
         on_bytes: Callable[[int], None] = lambda n: None,
-        on_retry: Callable[[str], None] = lambda msg: None,
+        on_retry: Callable[[str, str], None] = lambda name, cause: None,
         on_done: Callable[[str], None] = lambda name: None,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
         self.client = client
         self.credentials = credentials
+        self.read_timeout = read_timeout
         self.on_bytes = on_bytes
         self.on_retry = on_retry
         self.on_done = on_done
@@ -47,7 +58,7 @@ class Downloader:
         """Download ``item`` into ``directory``; return its path and sha256."""
         name = item.file.filename
         if not safe_filename(name):
-            raise TransferError(f"{name!r}: refused, not a plain file name")
+            raise TransferError(f"{name!r}: refused, not a plain file name", files=(name,))
         dest = directory / name
         url = item.file.url
 
@@ -63,7 +74,9 @@ class Downloader:
                             raise RetryableStatus(response.status_code)
                         if response.status_code != 200:
                             raise TransferError(
-                                f"{name}: HTTP {response.status_code} from {redact(url)}"
+                                f"{name}: HTTP {response.status_code} from {redact(url)}",
+                                files=(name,),
+                                cause=f"HTTP {response.status_code}",
                             )
                         digest = hashlib.sha256()
                         async for chunk in response.aiter_bytes(1 << 16):
@@ -79,6 +92,7 @@ class Downloader:
                             + f", got {got}; nothing written",
                             hint="the index serves other bytes than the lock was made from:"
                             " check the index, or re-lock",
+                            files=(name,),
                         )
                     # fsync off the event loop: other transfers go on meanwhile
                     await asyncio.to_thread(durable_replace, out, tmp, dest)
@@ -90,15 +104,19 @@ class Downloader:
                 raise
 
         def retried(n: int, exc: BaseException) -> None:
-            self.on_retry(f"{name}: {exc or type(exc).__name__}; retry {n}")
+            self.on_retry(name, describe(exc, self.read_timeout))
 
         try:
             digest = await with_retries(attempt, on_retry=retried)
-        except (httpx.TransportError, RetryableStatus) as exc:
+        except REQUEST_FAILURES as exc:
+            cause = describe(exc, self.read_timeout)
+            again = isinstance(exc, httpx.TransportError | RetryableStatus)
             raise TransferError(
-                f"{name}: download failed after retries ({exc or type(exc).__name__})"
+                f"{name}: download failed{' after retries' if again else ''} ({cause})"
                 f" from {redact(url)}",
                 hint="run wh sync again; files already fetched are kept",
+                files=(name,),
+                cause=cause,
             ) from None
         self.on_done(name)
         return dest, digest

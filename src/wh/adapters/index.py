@@ -10,7 +10,16 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
-from wh.adapters.http import RETRY_STATUS, Credentials, RetryableStatus, redact, with_retries
+from wh.adapters.http import (
+    REQUEST_FAILURES,
+    RETRY_STATUS,
+    Credentials,
+    RetryableStatus,
+    describe,
+    redact,
+    with_retries,
+)
+from wh.core.config import READ_TIMEOUT
 from wh.core.files import DistFile
 from wh.core.pages import ACCEPT, Page, PageError, parse_page
 from wh.errors import IndexUnreachable
@@ -22,8 +31,10 @@ class IndexClient:
         client: httpx.AsyncClient,
         index_urls: Sequence[str],
         credentials: Credentials,
-        on_retry: Callable[[str], None] | None = None,
+        on_retry: Callable[[str, str], None] | None = None,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
+        self.read_timeout = read_timeout
         self.client = client
         self.index_urls = [redact(u).rstrip("/") for u in index_urls]
         self.credentials = credentials
@@ -52,13 +63,13 @@ class IndexClient:
 
         def retried(n: int, exc: BaseException) -> None:
             if self.on_retry:
-                self.on_retry(f"{redact(url)}: {exc or type(exc).__name__}; retry {n}")
+                self.on_retry(f"{project} (index page)", describe(exc, self.read_timeout))
 
         try:
             return await with_retries(attempt, on_retry=retried)
-        except (httpx.TransportError, RetryableStatus) as exc:
+        except REQUEST_FAILURES as exc:
             raise IndexUnreachable(
-                f"{redact(url)}: index unreachable ({exc or type(exc).__name__})",
+                f"{redact(url)}: index unreachable ({describe(exc, self.read_timeout)})",
                 hint="check the index URL and your network; wh retried with backoff",
             ) from None
         except PageError as exc:

@@ -84,6 +84,6 @@ def inside_repository(project: Path, wheelhouse: str) -> Path:
     if repo is not None and not path.is_relative_to(repo.resolve()):
         raise ConfigError(
             f"[tool.wh] wheelhouse: {path} is outside the git repository {repo}",
-            hint="keep the wheelhouse inside the repository (e.g. wheelhouse = \"wheelhouse\")",
+            hint='keep the wheelhouse inside the repository (e.g. wheelhouse = "wheelhouse")',
         )
     return path

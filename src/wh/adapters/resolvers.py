@@ -22,6 +22,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from wh.adapters.cache import cache_dir
+from wh.adapters.pipindex import index_env
 from wh.core.merge import parse_compiled
 from wh.core.targets import Target
 from wh.errors import UsageError, WhError
@@ -46,15 +47,6 @@ def clean_env(**extra: str) -> dict[str, str]:
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
     env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_CONFIG="1", PYTHONUTF8="1")
     env.update(extra)
-    return env
-
-
-def _index_env(index_urls: Sequence[str], prefix: str) -> dict[str, str]:
-    """The indexes, for pip (``PIP``) or uv (``UV``), through the environment: URLs may carry
-    credentials, which must not land in a command line or a job file."""
-    env = {f"{prefix}_INDEX_URL": index_urls[0]}
-    if len(index_urls) > 1:
-        env[f"{prefix}_EXTRA_INDEX_URL"] = " ".join(index_urls[1:])
     return env
 
 
@@ -104,7 +96,7 @@ def pip_compile_all(
         with subprocess.Popen(
             cmd,
             cwd=project,
-            env=clean_env(**_index_env(index_urls, "PIP")),
+            env=clean_env(**index_env(index_urls, "PIP")),
             stdout=subprocess.PIPE,
             text=True,
         ) as proc:
@@ -207,7 +199,7 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
     for _ in range(4):
         out.write_text(job.seed)
         only = [a for name in binary_only for a in ("--only-binary", name)]
-        env = clean_env(**extra_env, **_index_env(index_urls, "UV"))
+        env = clean_env(**extra_env, **index_env(index_urls, "UV"))
         _run([*cmd, *only], project, env, job.target, "uv pip compile")
         text = out.read_text(encoding="utf-8")
         if not (job.only_wheels and job.allow_sdist):

@@ -35,6 +35,7 @@ app = typer.Typer(
 
 
 P = ParamSpec("P")
+BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
 
 
 def handled(command: Callable[P, int]) -> Callable[P, int]:
@@ -47,6 +48,9 @@ def handled(command: Callable[P, int]) -> Callable[P, int]:
         except WhError as exc:
             render.error(exc)
             code = exc.exit_code
+        except BrokenPipeError:  # the reader left (`wh ... | head`): stop quietly, as CLIs do
+            render.quiet_stdout()
+            code = BROKEN_PIPE
         except OSError as exc:  # disk full, permission denied, a file vanished under us
             where = f" ({exc.filename})" if exc.filename else ""
             render.error(
@@ -188,6 +192,16 @@ def sync(
         typer.Option("--prune/--no-prune", help="Remove files no configured target uses."),
     ] = True,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel downloads.")] = 8,
+    read_timeout: Annotated[
+        float,
+        typer.Option(
+            "--read-timeout",
+            min=0.001,
+            envvar="WH_READ_TIMEOUT",
+            help="Seconds a download or index page may send nothing before it is abandoned"
+            " and retried (4 tries in all); then the file fails, saying it timed out.",
+        ),
+    ] = 30.0,
     format: FormatOpt = Format.text,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only gaps and errors.")
@@ -207,7 +221,12 @@ def sync(
 
     reporter = render.TerminalReporter(quiet=quiet or format is Format.json)
     options = SyncOptions(
-        project=project, platforms=_split(platforms), python=_split(python), prune=prune, jobs=jobs
+        project=project,
+        platforms=_split(platforms),
+        python=_split(python),
+        prune=prune,
+        jobs=jobs,
+        read_timeout=read_timeout,
     )
     result = run_sync(options, reporter)
     if format is Format.json:

@@ -55,6 +55,18 @@ def say(*parts: Part, to_err: bool = False) -> None:
         print(plain, file=_stream(to_err), flush=to_err)
 
 
+def quiet_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null, so that the interpreter's final flush
+    does not fail a second time."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
 def error(exc: WhError) -> None:
     say(("error: ", "red"), exc.message, to_err=True)
     if exc.hint:
@@ -149,7 +161,15 @@ def sync_json(result: SyncResult) -> str:
         "unchanged": result.unchanged,
         "targets": [asdict(t) for t in result.targets],
         "gaps": [asdict(g) for g in result.gaps],
-        "errors": [{"message": e.message, "hint": e.hint} for e in result.errors],
+        "errors": [
+            {
+                "message": e.message,
+                "hint": e.hint,
+                "files": list(getattr(e, "files", ())),
+                "targets": list(getattr(e, "targets", ())),
+            }
+            for e in result.errors
+        ],
         "downloaded": result.downloaded,
         "downloaded_bytes": result.downloaded_bytes,
         "present": result.present,
@@ -173,9 +193,10 @@ def sync_text(result: SyncResult, *, quiet: bool) -> None:
             head = ", ".join(parts)
         say(f"{result.wheelhouse}: {head}")
         width = max((len(t.name) for t in result.targets), default=6)
-        say(f"  {'target':<{width}}  files  gaps")
+        say(f"  {'target':<{width}}  files  gaps  failed")
         for t in result.targets:
-            say(f"  {t.name:<{width}}  {len(t.files):>5}  {t.gaps:>4}  ", _status(t.gaps > 0))
+            row = f"  {t.name:<{width}}  {len(t.files):>5}  {t.gaps:>4}  {t.failed:>6}  "
+            say(row, _status(t.gaps > 0 or t.failed > 0))
     if result.gaps:
         say((f"{len(result.gaps)} gap(s)", "red"), ": these targets lack a file")
         for g in result.gaps:

@@ -28,6 +28,7 @@ DEFAULT_PLATFORMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 DEFAULT_PYTHON = ("3.11", "3.12")
 DEFAULT_LOCKFILES = ("lockfiles/requirements.txt",)
+READ_TIMEOUT = 30.0  # seconds a transfer may send no byte before it is abandoned and retried
 
 _KEYS = {
     "lockfiles",
