@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import os
 import stat
@@ -22,9 +21,13 @@ def sha256_file(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-@functools.cache
 def _umask() -> int:
-    """The process umask (read once: reading it means setting it, which is not thread-safe)."""
+    """The process umask. Linux shows it in /proc (a read changes nothing); elsewhere it is
+    read by setting it and back, a moment in which another thread's new file could get 022."""
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/status", "rb") as f:
+        for line in f:
+            if line.startswith(b"Umask:"):
+                return int(line.split()[1], 8)
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -45,6 +45,7 @@ def handled(command: Callable[P, int]) -> Callable[P, int]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> int:
         try:
             code = command(*args, **kwargs)
+            sys.stdout.flush()  # a reader that left shows here, not in the exit's own flush
         except WhError as exc:
             render.error(exc)
             code = exc.exit_code
