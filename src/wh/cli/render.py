@@ -80,7 +80,6 @@ class TerminalReporter:
         self.quiet = quiet
         self.live = sys.stderr.isatty() and not quiet
         self._progress: Progress | None = None
-        self._files: TaskID | None = None
         self._bytes: TaskID | None = None
         self._done = 0
         self._total = 0
@@ -95,29 +94,8 @@ class TerminalReporter:
     def transfer_start(self, files: int, total_bytes: int) -> None:
         self._done, self._total = 0, files
         if self.live:
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-                TransferSpeedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                TimeRemainingColumn(),
-                console=console(True),
-                transient=True,
-            )
+            self._progress, self._bytes = transfer_progress(console(True), files, total_bytes)
             self._progress.start()
-            self._files = self._progress.add_task("files", total=files)
-            self._bytes = self._progress.add_task("bytes", total=total_bytes or None)
         elif not self.quiet:
             say(f"fetching {files} files", to_err=True)
 
@@ -127,8 +105,8 @@ class TerminalReporter:
 
     def transfer_file(self, name: str) -> None:
         self._done += 1
-        if self._progress is not None and self._files is not None:
-            self._progress.advance(self._files, 1)
+        if self._progress is not None and self._bytes is not None:
+            self._progress.update(self._bytes, description=_files(self._done, self._total))
         elif not self.quiet:
             say(f"  [{self._done}/{self._total}] {name}", to_err=True)
 
@@ -136,6 +114,35 @@ class TerminalReporter:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+def _files(done: int, total: int) -> str:
+    return f"files {done}/{total}"
+
+
+def transfer_progress(out: Console, files: int, total_bytes: int) -> tuple[Progress, TaskID]:
+    """One line: files done of all, a bar over bytes, bytes done of the total the index
+    listed (human units), speed and time left. ``total_bytes`` 0: the total is unknown."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=out,
+        transient=True,
+    )
+    task = progress.add_task(_files(0, files), total=total_bytes or None)
+    return progress, task
 
 
 def _size(n: int) -> str:

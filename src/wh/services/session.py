@@ -119,7 +119,9 @@ class Session:
         if not files:
             return {}, []
         reporter = self.reporter
-        reporter.transfer_start(len(files), sum(f.size or 0 for f in files))
+        sizes = [f.size for f in files]
+        known = None not in sizes  # a partial sum would make a bar that overflows
+        reporter.transfer_start(len(files), sum(s or 0 for s in sizes) if known else 0)
 
         downloader = Downloader(
             self.client,
