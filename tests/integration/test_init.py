@@ -88,7 +88,7 @@ def test_init_after_git_init_says_it_installed_the_lfs_hooks(tmp_path: Path) -> 
     assert "nothing to change" in wh_init(tmp_path).stdout
 
 
-def test_init_keeps_the_mode_of_pyproject_and_ignores_the_sync_lock(tmp_path: Path) -> None:
+def test_init_keeps_the_mode_of_pyproject(tmp_path: Path) -> None:
     pyproject = tmp_path / "pyproject.toml"
     pyproject.write_text('[project]\nname = "app"\nversion = "1"\n')
     pyproject.chmod(0o644)
@@ -96,4 +96,3 @@ def test_init_keeps_the_mode_of_pyproject_and_ignores_the_sync_lock(tmp_path: Pa
     assert wh_init(tmp_path).returncode == 0
 
     assert pyproject.stat().st_mode & 0o777 == 0o644
-    assert "/wheelhouse/.wh-sync.lock" in (tmp_path / ".gitignore").read_text().splitlines()

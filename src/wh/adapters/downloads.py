@@ -17,13 +17,12 @@ import httpx
 
 from wh.adapters.fs import durable_replace, fsync_dir, temp_beside
 from wh.adapters.http import (
-    REQUEST_FAILURES,
     RETRY_STATUS,
     Credentials,
+    RequestFailed,
     RetryableStatus,
-    describe,
     redact,
-    with_retries,
+    retrying,
 )
 from wh.core.config import READ_TIMEOUT
 from wh.core.files import DistFile, safe_filename
@@ -103,20 +102,15 @@ class Downloader:
                 self.on_bytes(-sent)  # progress counts bytes kept: take back a failed body
                 raise
 
-        def retried(n: int, exc: BaseException) -> None:
-            self.on_retry(name, describe(exc, self.read_timeout))
-
         try:
-            digest = await with_retries(attempt, on_retry=retried)
-        except REQUEST_FAILURES as exc:
-            cause = describe(exc, self.read_timeout)
-            again = isinstance(exc, httpx.TransportError | RetryableStatus)
+            digest = await retrying(attempt, name, self.on_retry, self.read_timeout)
+        except RequestFailed as exc:
             raise TransferError(
-                f"{name}: download failed{' after retries' if again else ''} ({cause})"
-                f" from {redact(url)}",
+                f"{name}: download failed{' after retries' if exc.retried else ''}"
+                f" ({exc.cause}) from {redact(url)}",
                 hint="run wh sync again; files already fetched are kept",
                 files=(name,),
-                cause=cause,
+                cause=exc.cause,
             ) from None
         self.on_done(name)
         return dest, digest

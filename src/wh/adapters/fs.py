@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 TMP_PREFIX = ".wh-tmp-"
-SYNC_LOCK = ".wh-sync.lock"  # in the wheelhouse: one sync at a time, whatever its cache dir
 CHUNK = 1 << 20
 
 

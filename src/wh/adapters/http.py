@@ -152,3 +152,33 @@ async def with_retries(
             await asyncio.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
+
+
+class RequestFailed(Exception):
+    """A request that failed for good: ``cause`` in words; ``retried`` when it was tried
+    again before giving up (a redirect loop or a bad URL is not)."""
+
+    def __init__(self, cause: str, *, retried: bool) -> None:
+        super().__init__(cause)
+        self.cause = cause
+        self.retried = retried
+
+
+async def retrying(
+    attempt: Callable[[], Awaitable[T]],
+    subject: str,
+    on_retry: Callable[[str, str], None] | None,
+    read_timeout: float = READ_TIMEOUT,
+) -> T:
+    """:func:`with_retries`, telling ``on_retry(subject, cause)`` of each retry, and raising
+    :class:`RequestFailed` for whatever the network did in the end."""
+
+    def retried(n: int, exc: BaseException) -> None:
+        if on_retry is not None:
+            on_retry(subject, describe(exc, read_timeout))
+
+    try:
+        return await with_retries(attempt, on_retry=retried)
+    except REQUEST_FAILURES as exc:
+        again = isinstance(exc, httpx.TransportError | RetryableStatus)
+        raise RequestFailed(describe(exc, read_timeout), retried=again) from None

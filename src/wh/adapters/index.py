@@ -10,15 +10,8 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
-from wh.adapters.http import (
-    REQUEST_FAILURES,
-    RETRY_STATUS,
-    Credentials,
-    RetryableStatus,
-    describe,
-    redact,
-    with_retries,
-)
+from wh.adapters import http as net
+from wh.adapters.http import Credentials, RequestFailed, redact, retrying
 from wh.core.config import READ_TIMEOUT
 from wh.core.files import DistFile
 from wh.core.pages import ACCEPT, Page, PageError, parse_page
@@ -54,22 +47,19 @@ class IndexClient:
                     f"{redact(url)}: the index refused access (HTTP {response.status_code})",
                     hint="put credentials in the index URL or in ~/.netrc",
                 )
-            if response.status_code in RETRY_STATUS:
-                raise RetryableStatus(response.status_code)
+            if response.status_code in net.RETRY_STATUS:
+                raise net.RetryableStatus(response.status_code)
             if response.status_code != 200:
                 raise IndexUnreachable(f"{redact(url)}: HTTP {response.status_code}")
             content_type = response.headers.get("content-type", "")
             return parse_page(response.content, content_type, str(response.url))
 
-        def retried(n: int, exc: BaseException) -> None:
-            if self.on_retry:
-                self.on_retry(f"{project} (index page)", describe(exc, self.read_timeout))
-
         try:
-            return await with_retries(attempt, on_retry=retried)
-        except REQUEST_FAILURES as exc:
+            subject = f"{project} (index page)"
+            return await retrying(attempt, subject, self.on_retry, self.read_timeout)
+        except RequestFailed as exc:
             raise IndexUnreachable(
-                f"{redact(url)}: index unreachable ({describe(exc, self.read_timeout)})",
+                f"{redact(url)}: index unreachable ({exc.cause})",
                 hint="check the index URL and your network; wh retried with backoff",
             ) from None
         except PageError as exc:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wh.adapters import git
-from wh.adapters.fs import SYNC_LOCK, atomic_write
+from wh.adapters.fs import atomic_write
 from wh.adapters.project import load_config, read_pyproject
 from wh.errors import ConfigError
 
@@ -42,7 +42,6 @@ def init(project: Path) -> InitResult:
     _ensure_table(project, result)
     config = load_config(project)
     _ensure_line(project / ".gitattributes", lfs_rule(config.wheelhouse), result)
-    _ensure_line(project / ".gitignore", f"/{config.wheelhouse.strip('/')}/{SYNC_LOCK}", result)
     wheelhouse = project / config.wheelhouse
     if not wheelhouse.is_dir():
         wheelhouse.mkdir(parents=True)

@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from filelock import FileLock, Timeout
-
 from wh import __version__
 from wh.adapters.builds import build_wheel
 from wh.adapters.cache import HashCache, PlanCache
-from wh.adapters.fs import SYNC_LOCK, atomic_write, leftover_temp_files
+from wh.adapters.fs import atomic_write, leftover_temp_files
+from wh.adapters.houselock import wheelhouse_lock
 from wh.adapters.project import inside_repository, load_config, read_lockfiles
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record, render_record
 from wh.core.config import READ_TIMEOUT, make_targets, select_platforms
@@ -117,14 +116,9 @@ def sync(options: SyncOptions, reporter: Reporter | None = None) -> SyncResult:
         *(t.name for t in others),
         str(options.prune),
     )
-    # The lock lives in the wheelhouse: two syncs with different cache dirs still meet there.
-    lock = FileLock(wheelhouse / SYNC_LOCK)
-    try:
-        lock.acquire(timeout=0.5)
-    except Timeout:
-        reporter.info(f"waiting for another wh sync of {wheelhouse} to finish")
-        lock.acquire()
-    try:
+    # The lock is the wheelhouse's: two syncs with different cache dirs still meet there.
+    waiting = f"waiting for another wh sync of {wheelhouse} to finish"
+    with wheelhouse_lock(wheelhouse, lambda: reporter.info(waiting)):
         hashes = HashCache()
         plans = PlanCache()
         result = _unchanged(wheelhouse, plans.get(key), hashes, options.prune)
@@ -138,8 +132,6 @@ def sync(options: SyncOptions, reporter: Reporter | None = None) -> SyncResult:
                 plans.put(key, _snapshot(wheelhouse, result, hashes))
         hashes.save()
         return result
-    finally:
-        lock.release()
 
 
 def _sync(
