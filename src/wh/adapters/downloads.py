@@ -85,14 +85,7 @@ class Downloader:
                             self.on_bytes(len(chunk))
                     got = digest.hexdigest()
                     if item.expected and got not in item.expected:
-                        raise TransferError(
-                            f"{name}: sha256 mismatch: expected "
-                            + " or ".join(sorted(item.expected))
-                            + f", got {got}; nothing written",
-                            hint="the index serves other bytes than the lock was made from:"
-                            " check the index, or re-lock",
-                            files=(name,),
-                        )
+                        raise _mismatch(name, item.expected, got)
                     # fsync off the event loop: other transfers go on meanwhile
                     await asyncio.to_thread(durable_replace, out, tmp, dest)
                 return got
@@ -114,6 +107,16 @@ class Downloader:
             ) from None
         self.on_done(name)
         return dest, digest
+
+
+def _mismatch(name: str, expected: frozenset[str], got: str) -> TransferError:
+    return TransferError(
+        f"{name}: sha256 mismatch: expected {' or '.join(sorted(expected))}, got {got};"
+        " nothing written",
+        hint="the index serves other bytes than the lock was made from: check the index,"
+        " or re-lock",
+        files=(name,),
+    )
 
 
 async def fetch_all(
