@@ -214,8 +214,9 @@ def sync(
     each lockfile line whose markers hold there gets the best-ranked file of its pinned
     version whose sha256 the lock lists. Files are fetched once, in parallel, hash-checked
     and renamed into place; an sdist is built once when no wheel exists. What cannot be
-    filled is named per target, with a hint. Exit 0 complete, 1 gaps, 2 usage error, 3 index
-    unreachable.
+    filled is named per target, with a hint; a file that fails counts against every target
+    needing it, and one network cause is one message. Exit 0 complete, 1 gaps or failed
+    files, 2 usage error, 3 index unreachable.
     """
     from wh.services.sync import SyncOptions
     from wh.services.sync import sync as run_sync
