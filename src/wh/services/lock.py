@@ -18,7 +18,7 @@ from packaging.utils import canonicalize_name
 
 from wh.adapters import resolvers
 from wh.adapters.fs import atomic_write
-from wh.adapters.project import load_config
+from wh.adapters.project import disk_reader, load_config
 from wh.core.config import make_targets, select_platforms
 from wh.core.inputs import check_inputs
 from wh.core.lockfile import LockedRequirement, parse_lockfile
@@ -72,13 +72,12 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
     for lockfile in config.lockfiles:
         inputs = config.inputs_of(lockfile)
         for name in inputs:
-            path = project / name
-            if not path.is_file():
+            if not (project / name).is_file():
                 raise ConfigError(
                     f"{name}: no such input for {lockfile}",
                     hint=f'write it, or map the lockfile in [tool.wh.inputs]: "{lockfile}" = [...]',
                 )
-            check_inputs(name, path.read_text(encoding="utf-8"))
+        read_inputs(project, inputs)
         existing = [] if options.upgrade else _existing(project, lockfile)
         reporter.info(
             f"locking {lockfile} from {', '.join(inputs)} for {len(targets)} targets"
@@ -154,12 +153,30 @@ def _lock_one(
         ) from None
 
 
+def read_inputs(project: Path, inputs: Sequence[str]) -> dict[str, str]:
+    """Every requirement file a lock is compiled from (includes followed, each checked and kept
+    inside the project), by project-relative path, in reading order."""
+    read = disk_reader(project)
+    texts: dict[str, str] = {}
+    pending = list(inputs)
+    while pending:
+        name = pending.pop(0)
+        if name in texts:
+            continue
+        try:
+            texts[name] = read(name)
+        except OSError as exc:
+            raise LockfileError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        pending += check_inputs(name, texts[name])
+    return texts
+
+
 def _existing(project: Path, lockfile: str) -> list[LockedRequirement]:
     path = project / lockfile
     if not path.exists():
         return []
     try:
-        return list(parse_lockfile(lockfile, lambda p: (project / p).read_text()).requirements)
+        return list(parse_lockfile(lockfile, disk_reader(project)).requirements)
     except (LockfileError, OSError):
         return []  # an unreadable old lock only loses its pins: the new one replaces it
 

@@ -1,0 +1,67 @@
+"""What a new user and a fault campaign found, run through the real `wh` process: hostile
+includes, a non-UTF-8 lockfile, a project without [tool.wh], a checkout without LFS content,
+a stale lock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import Project
+
+SECRET = "machine 127.0.0.1 login me password hunter2-secret"
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    path = tmp_path / "netrc"
+    path.write_text(SECRET + "\n")
+    return path
+
+
+def _bare(project: Project, lock: str) -> None:
+    project.lines = [lock]
+    project.write("http://127.0.0.1:9/simple")
+
+
+@pytest.mark.parametrize("form", ["-r {secret}", "-c {secret}", "-r ../netrc"])
+def test_an_include_outside_the_project_is_refused_and_never_quoted(
+    project: Project, secret: Path, form: str
+) -> None:
+    _bare(project, form.format(secret=secret))
+    run = project.wh("verify")
+    assert run.code == 2, run.output
+    assert "requirements.txt:2" in run.stderr  # the test's lock has a comment on line 1
+    assert "outside the project" in run.stderr
+    assert "hunter2" not in run.output
+
+
+def test_a_symlink_leading_out_of_the_project_is_not_read(project: Project, secret: Path) -> None:
+    (project.dir / "inc.txt").symlink_to(secret)
+    _bare(project, "-r inc.txt")
+    run = project.wh("verify")
+    assert run.code == 2, run.output
+    assert "inc.txt" in run.stderr and "outside the project" in run.stderr
+    assert "hunter2" not in run.output
+
+
+def test_a_configured_lockfile_outside_the_project_is_refused(
+    project: Project, secret: Path
+) -> None:
+    _bare(project, "")
+    pyproject = project.dir / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('["requirements.txt"]', f'["{secret}"]'))
+    run = project.wh("verify")
+    assert run.code == 2, run.output
+    assert "outside the project" in run.stderr
+    assert "hunter2" not in run.output
+
+
+def test_a_lockfile_that_is_not_utf8_says_so(project: Project) -> None:
+    _bare(project, "")
+    (project.dir / "requirements.txt").write_bytes(b"caf\xe9==1.0\n")
+    run = project.wh("verify")
+    assert run.code == 2, run.output
+    assert "requirements.txt: not UTF-8" in run.stderr
+    assert "no such lockfile" not in run.stderr
