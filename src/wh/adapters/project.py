@@ -57,11 +57,20 @@ def read_pyproject(project: Path, read: Reader | None = None) -> dict[str, objec
         raise ConfigError(f"{project / 'pyproject.toml'}: {exc}") from None
 
 
-def load_config(project: Path, read: Reader | None = None) -> Config:
-    """The validated ``[tool.wh]`` table; documented defaults where it is absent."""
+def load_config(project: Path, read: Reader | None = None, *, required: bool = True) -> Config:
+    """The validated ``[tool.wh]`` table. Without one, a ConfigError pointing at ``wh init``
+    (no silent defaults: the targets and the index would be guesses), unless not
+    ``required`` (``wh platforms`` shows the documented defaults)."""
     data = read_pyproject(project, read)
     tool = data.get("tool", {})
-    table = tool.get("wh", {}) if isinstance(tool, dict) else {}
+    if not isinstance(tool, dict) or "wh" not in tool:
+        if required:
+            raise ConfigError(
+                f"{project / 'pyproject.toml'}: no [tool.wh] table (which targets, which index?)",
+                hint="run wh init to add a starting [tool.wh] table, then edit its platforms",
+            )
+        return parse_config({})
+    table = tool["wh"]
     if not isinstance(table, dict):
         raise ConfigError("[tool.wh]: expected a table")
     return parse_config(table)

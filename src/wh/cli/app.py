@@ -350,7 +350,7 @@ def platforms(
     from wh.adapters.project import load_config
     from wh.core.config import make_targets, select_platforms
 
-    config = load_config(project)
+    config = load_config(project, required=False)
     pythons = _split(python) or config.python
     targets = make_targets(pythons, select_platforms(config, _split(platforms)))
     if format is Format.json:

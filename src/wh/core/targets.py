@@ -21,7 +21,7 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms
+from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms, parse_tag
 from packaging.version import InvalidVersion, Version
 
 from wh.errors import UsageError
@@ -247,4 +247,40 @@ def make_target(python: str, platform_tag: str) -> Target:
         tags=tags,
         priority=MappingProxyType({t: i for i, t in enumerate(tags)}),
         environment=MappingProxyType(_environment(version, platform)),
+    )
+
+
+def from_complete_platform(document: Mapping[str, Any]) -> Target:
+    """The target a ``--complete-platform`` document describes (one wh wrote, or one pex
+    generated on a real machine): its own marker environment and tag list, taken as they are."""
+    try:
+        env = {str(k): str(v) for k, v in document["marker_environment"].items()}
+        tags = tuple(
+            dict.fromkeys(t for text in document["compatible_tags"] for t in parse_tag(str(text)))
+        )
+        python = Version(env["python_full_version"])
+        best = tags[0]
+    except (KeyError, TypeError, AttributeError, IndexError, InvalidVersion) as exc:
+        raise TargetError(f"not a complete platform document ({exc!r} missing or wrong)") from None
+    accepted = tuple(dict.fromkeys(t.platform for t in tags if t.platform != "any"))
+    system = env.get("sys_platform", "")
+    family = {"darwin": "macosx", "win32": "windows"}.get(system, "linux")
+    if best.platform.startswith("musllinux"):
+        family = "musllinux"
+    platform = Platform(
+        best.platform,
+        family,
+        system,
+        env.get("platform_system", ""),
+        env.get("os_name", ""),
+        env.get("platform_machine", ""),
+        env.get("platform_release", ""),
+        accepted,
+    )
+    return Target(
+        python=python,
+        platform=platform,
+        tags=tags,
+        priority=MappingProxyType({t: i for i, t in enumerate(tags)}),
+        environment=MappingProxyType(env),
     )
