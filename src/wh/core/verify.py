@@ -52,6 +52,7 @@ class HouseFile:
     sha256: str
     metadata: WheelMetadata | None = None  # None: contents not at hand (pointers)
     metadata_error: str | None = None
+    pointer: bool = False  # a git-lfs pointer in the working tree: the content is not here
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +126,30 @@ def verify(
                 "run wh sync to prune it, or git rm it",
             )
         )
+    report.findings += _pointers(files)
     if not closure:
         report.notes.append("dependency closure not checked: it needs wheel contents")
     return report
+
+
+def _pointers(files: Sequence[HouseFile]) -> list[Finding]:
+    """Said once: the working tree holds git-lfs pointers, not the files (checked by oid)."""
+    pointers = [f.filename for f in files if f.pointer]
+    if not pointers:
+        return []
+    more = f" and {len(pointers) - 1} more" if len(pointers) > 1 else ""
+    return [
+        Finding(
+            POINTERS,
+            "",
+            "",
+            pointers[0],
+            f"{len(pointers)} file(s) in the wheelhouse are git-lfs pointers, not their content"
+            f" ({pointers[0]}{more}): checked by their oid; METADATA and closure need the content",
+            "run git lfs pull to fetch the content, or verify the pointers alone with"
+            " wh verify --pointers",
+        )
+    ]
 
 
 def _unhashed(requirements: Sequence[LockedRequirement]) -> list[Finding]:

@@ -23,7 +23,7 @@ from wh.adapters.wheelfile import read_metadata
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record
 from wh.core.config import Config, make_targets, select_platforms
 from wh.core.files import is_dist_filename
-from wh.core.lfs import Pointer, parse_pointer
+from wh.core.lfs import POINTER_MAX, Pointer, parse_pointer
 from wh.core.metadata import MetadataError, from_fields
 from wh.core.verify import ATTRIBUTES, NOT_LFS, Finding, HouseFile, Report, verify
 from wh.errors import UsageError
@@ -130,11 +130,29 @@ def wheelhouse_files(wheelhouse: Path, hashes: HashCache) -> list[HouseFile]:
     if not wheelhouse.is_dir():
         return []
     paths = [p for p in sorted(wheelhouse.iterdir()) if p.is_file() and is_dist_filename(p.name)]
-    digests = hashes.sha256_many(paths)
+    pointers = _pointer_files(paths)
+    digests = hashes.sha256_many([p for p in paths if p not in pointers])
     metadata = StatCache("metadata", enabled=hashes.enabled)
-    files = [_cached_house_file(p, digests[p], metadata) for p in paths]
+    files = [
+        # a git-lfs pointer left by a checkout without LFS content: its oid is the file's sha256
+        HouseFile(p.name, pointers[p].oid, pointer=True)
+        if p in pointers
+        else _cached_house_file(p, digests[p], metadata)
+        for p in paths
+    ]
     metadata.save()
     return files
+
+
+def _pointer_files(paths: list[Path]) -> dict[Path, Pointer]:
+    """The files that are git-lfs pointers (a few hundred bytes) instead of their content."""
+    found: dict[Path, Pointer] = {}
+    for path in paths:
+        if path.stat().st_size <= POINTER_MAX:
+            pointer = parse_pointer(path.read_bytes())
+            if pointer is not None:
+                found[path] = pointer
+    return found
 
 
 def _cached_house_file(path: Path, sha256: str, cache: StatCache) -> HouseFile:
