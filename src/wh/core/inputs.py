@@ -73,3 +73,13 @@ def _include(path: str, line: int, target: str) -> str:
             hint="keep included requirement files inside the project directory",
         )
     return resolved
+
+
+def requirement_names(text: str) -> list[str]:
+    """The names a requirement file asks for (after :func:`check_inputs` accepted it)."""
+    names = []
+    for _start, line in _logical_lines(text):
+        code = line.strip()
+        if code and not code.startswith("-"):
+            names.append(Requirement(code).name)
+    return names

@@ -18,7 +18,6 @@ from wh.core.files import DistFile, parse_dist
 from wh.core.selection import fits
 from wh.core.targets import Target
 
-
 COMPLETE_PLATFORMS = "wh_complete_platforms"  # build_properties key: the targets wh built for
 
 

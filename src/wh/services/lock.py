@@ -16,13 +16,14 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from wh.adapters import resolvers
+from wh.adapters import index, resolvers
 from wh.adapters.fs import atomic_write
 from wh.adapters.project import disk_reader, load_config
 from wh.core.config import make_targets, select_platforms
-from wh.core.inputs import check_inputs
+from wh.core.inputs import check_inputs, requirement_names
 from wh.core.lockfile import LockedRequirement, parse_lockfile
 from wh.core.merge import MergeError, Pin, merge, parse_compiled, render, slice_for
+from wh.core.staleness import render_digests
 from wh.core.targets import Target
 from wh.errors import ConfigError, LockfileError, UsageError
 from wh.services.indexes import index_urls
@@ -69,6 +70,7 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
     targets = make_targets(config.python, select_platforms(config, None))
     urls = index_urls(config, [])
     result = LockResult(options.resolver, [t.name for t in targets])
+    checked = False
     for lockfile in config.lockfiles:
         inputs = config.inputs_of(lockfile)
         for name in inputs:
@@ -77,7 +79,11 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
                     f"{name}: no such input for {lockfile}",
                     hint=f'write it, or map the lockfile in [tool.wh.inputs]: "{lockfile}" = [...]',
                 )
-        read_inputs(project, inputs)
+        texts = read_inputs(project, inputs)
+        names = [n for text in texts.values() for n in requirement_names(text)]
+        if names and not checked:  # the index answers, or exit 3 now (as sync does)
+            index.check_reachable(urls, canonicalize_name(names[0]))
+            checked = True
         existing = [] if options.upgrade else _existing(project, lockfile)
         reporter.info(
             f"locking {lockfile} from {', '.join(inputs)} for {len(targets)} targets"
@@ -86,7 +92,8 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
         lines = _lock_one(
             options, config.allow_sdist, project, targets, inputs, existing, urls, reporter
         )
-        full = _header(inputs, targets) + render(lines, [])
+        full = _header(inputs, targets) + render_digests(texts, result.targets)
+        full += render(lines, [])
         path = project / lockfile
         changed = not path.exists() or path.read_text(encoding="utf-8") != full
         if changed:
@@ -139,8 +146,7 @@ def _lock_one(
         outputs = compile_all(jobs, project, Path(tmp), urls, parallel, done)
     failures = [o for o in outputs if isinstance(o, resolvers.ResolveError)]
     if failures:
-        message = "\n".join(f.message for f in failures)
-        raise resolvers.ResolveError(message, hint=failures[0].hint)
+        raise _grouped(failures)
     results = {
         t: parse_compiled(str(text), f"<{options.resolver} output for {t.name}>")
         for t, text in zip(targets, outputs, strict=True)
@@ -151,6 +157,21 @@ def _lock_one(
         raise resolvers.ResolveError(
             str(exc), hint="keep one of those targets in [tool.wh.platforms]"
         ) from None
+
+
+def _grouped(failures: Sequence[resolvers.ResolveError]) -> resolvers.ResolveError:
+    """One message per cause, naming the targets it affects (a typo fails every target alike:
+    said once, not once per target)."""
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for f in failures:
+        groups.setdefault((f.cause or f.message, f.hint), []).append(f.target)
+    parts = []
+    for (cause, _hint), names in groups.items():
+        named = [n for n in names if n]
+        where = f"{len(named)} target(s) ({', '.join(named)})" if named else ""
+        parts.append(f"{where}: {cause}" if where else cause)
+    hints = list(dict.fromkeys(h for (_c, h) in groups if h))
+    return resolvers.ResolveError("\n".join(parts), hint="; ".join(hints) or None)
 
 
 def read_inputs(project: Path, inputs: Sequence[str]) -> dict[str, str]:

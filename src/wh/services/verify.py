@@ -18,15 +18,18 @@ from pathlib import Path
 
 from wh.adapters import git
 from wh.adapters.cache import HashCache, StatCache
-from wh.adapters.project import Reader, load_config, read_lockfiles
+from wh.adapters.project import Reader, disk_reader, load_config, read_lockfiles
 from wh.adapters.wheelfile import read_metadata
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record
 from wh.core.config import Config, make_targets, select_platforms
 from wh.core.files import is_dist_filename
 from wh.core.lfs import POINTER_MAX, Pointer, parse_pointer
+from wh.core.lockfile import Lockfile
 from wh.core.metadata import MetadataError, from_fields
-from wh.core.verify import ATTRIBUTES, NOT_LFS, Finding, HouseFile, Report, verify
-from wh.errors import UsageError
+from wh.core.staleness import changes, parse_digests
+from wh.core.targets import Target
+from wh.core.verify import ATTRIBUTES, NOT_LFS, STALE, Finding, HouseFile, Report, verify
+from wh.errors import UsageError, WhError
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +94,53 @@ def run_verify(options: VerifyOptions) -> Report:
     report = verify(
         selected, configured, requirements, files, records, closure=not options.pointers
     )
-    report.findings = extra + report.findings
-    report.notes += notes
+    stale, unchecked = _staleness(project, lockfiles, read, configured)
+    report.findings = stale + extra + report.findings
+    report.notes += unchecked + notes
     hashes.save()
     return report
+
+
+def _staleness(
+    project: Path, lockfiles: list[tuple[Lockfile, str]], read: Reader | None, targets: list[Target]
+) -> tuple[list[Finding], list[str]]:
+    """A finding per lock whose recorded inputs or targets changed; notes for what could not
+    be checked (a lock another tool wrote records nothing to compare)."""
+    read = read or disk_reader(project)
+    findings: list[Finding] = []
+    notes: list[str] = []
+
+    def text(path: str) -> str | None:
+        try:
+            return read(path)
+        except (OSError, WhError):
+            return None
+
+    for lockfile, raw in lockfiles:
+        recorded = parse_digests(raw.split("\0", 1)[0])
+        if recorded is None:
+            notes.append(
+                f"{lockfile.path} records no input digests (not written by wh lock):"
+                " whether it is stale was not checked"
+            )
+            continue
+        changed, gone, retargeted = changes(recorded, text, [t.name for t in targets])
+        if gone:
+            notes.append(f"{lockfile.path}: cannot read {', '.join(gone)} to check it is current")
+        causes = [f"{path} changed" for path in changed]
+        causes += ["the configured targets changed"] if retargeted else []
+        if causes:
+            findings.append(
+                Finding(
+                    STALE,
+                    "",
+                    "",
+                    changed[0] if changed else lockfile.path,
+                    f"{lockfile.path} is stale: {' and '.join(causes)} since it was locked",
+                    f"run wh lock to compile {lockfile.path} again, then wh sync",
+                )
+            )
+    return findings, notes
 
 
 def _blob_text(repo: Path, blob: str | None) -> str:
