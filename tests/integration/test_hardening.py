@@ -65,3 +65,22 @@ def test_a_lockfile_that_is_not_utf8_says_so(project: Project) -> None:
     assert run.code == 2, run.output
     assert "requirements.txt: not UTF-8" in run.stderr
     assert "no such lockfile" not in run.stderr
+
+
+def test_without_a_tool_wh_table_commands_point_at_wh_init(project: Project) -> None:
+    (project.dir / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "0"\n')
+    for command in ("sync", "verify", "lock", "pex"):
+        run = project.wh(command)
+        assert run.code == 2, (command, run.output)
+        assert "no [tool.wh] table" in run.stderr and "wh init" in run.stderr, command
+    assert project.wh("platforms").code == 0  # shows the documented defaults
+
+
+def test_staged_findings_say_git_add(committed: Project) -> None:
+    from tests.support.gitrepo import git
+
+    wheel = next(p for p in committed.wheelhouse.iterdir() if p.name.startswith("pure-"))
+    git(committed.dir, "rm", "-q", "--cached", f"wheelhouse/{wheel.name}")
+    run = committed.wh("verify", "--staged", "--format", "json")
+    assert run.code == 1, run.output
+    assert all("git add -A wheelhouse" in f["hint"] for f in run.json["findings"])

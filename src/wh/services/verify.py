@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from wh.adapters import git
@@ -28,7 +28,19 @@ from wh.core.lockfile import Lockfile
 from wh.core.metadata import MetadataError, from_fields
 from wh.core.staleness import changes, parse_digests
 from wh.core.targets import Target
-from wh.core.verify import ATTRIBUTES, NOT_LFS, STALE, Finding, HouseFile, Report, verify
+from wh.core.verify import (
+    ATTRIBUTES,
+    HASH,
+    METADATA,
+    MISSING,
+    NOT_LFS,
+    STALE,
+    UNUSED,
+    Finding,
+    HouseFile,
+    Report,
+    verify,
+)
 from wh.errors import UsageError, WhError
 
 
@@ -96,9 +108,23 @@ def run_verify(options: VerifyOptions) -> Report:
     )
     stale, unchecked = _staleness(project, lockfiles, read, configured)
     report.findings = stale + extra + report.findings
+    if options.staged:  # what sync or lock change reaches the commit only once staged
+        report.findings = [_stage_hint(f, config.wheelhouse) for f in report.findings]
     report.notes += unchecked + notes
     hashes.save()
     return report
+
+
+_WHEELHOUSE_KINDS = {MISSING, HASH, METADATA, UNUSED}
+
+
+def _stage_hint(finding: Finding, wheelhouse: str) -> Finding:
+    """--staged judges the git index: a fix in the working tree counts once it is staged."""
+    if finding.kind in _WHEELHOUSE_KINDS:
+        return replace(finding, hint=f"{finding.hint}; then stage it: git add -A {wheelhouse}")
+    if finding.kind == STALE:
+        return replace(finding, hint=f"{finding.hint}; then git add the lockfile and its inputs")
+    return finding
 
 
 def _staleness(
