@@ -268,7 +268,7 @@ def from_complete_platform(document: Mapping[str, Any]) -> Target:
     if best.platform.startswith("musllinux"):
         family = "musllinux"
     platform = Platform(
-        best.platform,
+        _macos_tag(best.platform, env.get("platform_release", "")) or best.platform,
         family,
         system,
         env.get("platform_system", ""),
@@ -284,3 +284,14 @@ def from_complete_platform(document: Mapping[str, Any]) -> Target:
         priority=MappingProxyType({t: i for i, t in enumerate(tags)}),
         environment=MappingProxyType(env),
     )
+
+
+def _macos_tag(best: str, release: str) -> str | None:
+    """macOS 11+ tags carry no minor (a 15.6 machine's best tag is macosx_15_0_arm64): the
+    machine's own ``macosx_15_6_arm64`` comes back from the Darwin release (24.6.0)."""
+    m, r = _MACOS_RE.fullmatch(best), re.fullmatch(r"(\d+)\.(\d+)\.\d+", release)
+    if not m or not r or int(m[1]) < 11:
+        return None
+    darwin, minor = int(r[1]), int(r[2])
+    major = darwin - 9 if darwin < 25 else darwin + 1
+    return f"macosx_{major}_{minor}_{m[3]}" if major == int(m[1]) else None
