@@ -23,9 +23,14 @@ class Recorded:
     targets: str
 
 
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+
+
 def text_digest(text: str) -> str:
-    """sha256 of a text file's lines (line endings normalised: a CRLF checkout is the same)."""
-    return hashlib.sha256("\n".join(text.splitlines()).encode()).hexdigest()
+    """sha256 of what a requirement file says: comments, blank lines, trailing white space and
+    line endings (a CRLF checkout) leave it unchanged."""
+    lines = (_COMMENT.sub("", line).rstrip() for line in text.splitlines())
+    return hashlib.sha256("\n".join(line for line in lines if line).encode()).hexdigest()
 
 
 def targets_digest(names: Sequence[str]) -> str:
