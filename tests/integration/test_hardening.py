@@ -84,3 +84,42 @@ def test_staged_findings_say_git_add(committed: Project) -> None:
     run = committed.wh("verify", "--staged", "--format", "json")
     assert run.code == 1, run.output
     assert all("git add -A wheelhouse" in f["hint"] for f in run.json["findings"])
+
+
+def _pex_info_only(path: Path, info: dict[str, object]) -> Path:
+    import json
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("PEX-INFO", json.dumps(info))
+    return path
+
+
+def test_inspect_judges_by_the_complete_platforms_a_pex_records(
+    project: Project, tmp_path: Path
+) -> None:
+    from wh.core.targets import make_target
+
+    mac = make_target("3.12", "macosx_15_6_arm64").complete_platform()
+    info = {
+        "requirements": ["native==2.0"],
+        "distributions": {"native-2.0-cp312-cp312-macosx_11_0_arm64.whl": "0" * 64},
+        "build_properties": {"pex_version": "2.0", "wh_complete_platforms": [mac]},
+    }
+    pex = _pex_info_only(tmp_path / "mac.pex", info)
+
+    run = project.wh("inspect", str(pex), "--format", "json")  # no pyproject.toml: none needed
+
+    assert run.code == 0, run.output
+    assert run.json["targets"] == ["cp312-macosx_15_6_arm64"] and run.json["missing"] == {}
+
+
+def test_inspect_of_a_pex_recording_no_targets_needs_them_named(
+    project: Project, tmp_path: Path
+) -> None:
+    pex = _pex_info_only(tmp_path / "plain.pex", {"requirements": [], "distributions": {}})
+    run = project.wh("inspect", str(pex))
+    assert run.code == 2, run.output
+    assert "records no targets" in run.stderr and "--platforms" in run.stderr
+    named = project.wh("inspect", str(pex), "--platforms", "linux", "--python", "3.12")
+    assert named.code == 0, named.output
