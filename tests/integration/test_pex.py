@@ -86,8 +86,24 @@ def test_pex_runs_here_and_carries_every_target(app: Project) -> None:
     # the PEX was built for linux x86_64 and macOS arm64 only: inspect names the rest
     assert set(data["missing"]) == {f"{ABI}-manylinux_2_28_aarch64", f"{ABI}-macosx_13_0_x86_64"}
     assert inspected.code == 1
-    text = app.wh("inspect", str(pex))
+    text = app.wh("inspect", str(pex), "--platforms", "linux,macosx")
     assert "no distribution for native==2.0" in text.stdout
+
+
+def test_inspect_judges_a_pex_against_its_own_targets(app: Project) -> None:
+    assert app.wh("pex").code == 0
+    pex = str(app.dir / "dist" / "app.pex")
+
+    own = app.wh("inspect", pex, "--format", "json")  # built for 2 of the project's 4 targets
+
+    assert own.code == 0, own.output
+    data = json.loads(own.stdout)
+    assert data["targets"] == [f"{ABI}-manylinux_2_28_x86_64", f"{ABI}-macosx_14_0_arm64"]
+    assert data["targets_from"] == "the PEX" and data["missing"] == {}
+    text = app.wh("inspect", pex)
+    assert text.code == 0 and "targets (from the PEX)" in text.stdout
+    elsewhere = app.wh("inspect", pex, at=app.dir / "src")  # no project there: needs none
+    assert elsewhere.code == 0, elsewhere.output
 
 
 def test_rebuild_is_byte_identical(app: Project) -> None:

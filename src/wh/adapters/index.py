@@ -92,3 +92,16 @@ class IndexClient:
 
 def files_of(pages: dict[str, Page]) -> dict[str, list[DistFile]]:
     return {name: page.files for name, page in pages.items()}
+
+
+def check_reachable(index_urls: Sequence[str], project: str) -> None:
+    """Ask every index for one project's page, with sync's retries: IndexUnreachable (exit 3)
+    when one does not answer. A resolver meeting a dead index retries for half a minute and
+    then blames the requirements."""
+    from wh.adapters.http import make_client
+
+    async def ask() -> None:
+        async with make_client(len(index_urls)) as client:
+            await IndexClient(client, index_urls, Credentials(index_urls)).project(project)
+
+    asyncio.run(ask())

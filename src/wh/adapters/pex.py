@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from wh.adapters.fs import TMP_PREFIX
+from wh.core.pexinfo import COMPLETE_PLATFORMS
 from wh.errors import UsageError, WhError
 
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".*")
@@ -66,6 +67,11 @@ def build(inputs: PexInputs, work: Path) -> None:
         path = work / f"platform-{i}.json"
         path.write_text(json.dumps(platform, sort_keys=True))
         cmd += ["--complete-platform", str(path)]
+    # PEX-INFO records no platforms of its own: keep them, so `wh inspect` judges the PEX
+    # against the targets it was built for.
+    properties = work / "build-properties.json"
+    properties.write_text(json.dumps({COMPLETE_PLATFORMS: list(inputs.platforms)}, sort_keys=True))
+    cmd += ["--build-properties", str(properties)]
     for i, source in enumerate(inputs.sources):
         staged = work / f"sources-{i}"
         shutil.copytree(source, staged, ignore=_SKIP)  # no byte-code: same bytes everywhere

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,19 @@ from wh.errors import UsageError, WhError
 
 class ResolveError(WhError):
     """A target cannot be resolved: the message carries the resolver's own explanation."""
+
+    def __init__(
+        self, message: str, hint: str | None = None, *, target: str = "", cause: str = ""
+    ) -> None:
+        super().__init__(message, hint)
+        self.target = target  # the target's name
+        self.cause = cause  # the resolver's words, the same for targets failing alike
+
+
+_NOT_FOUND = [
+    re.compile(r"No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)"),
+    re.compile(r"Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the package registry"),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,23 +138,35 @@ def _error(target: Target, tool: str, output: str) -> ResolveError:
         "the resolver's explanation is above: loosen a conflicting requirement,"
         " check the index, or leave this target out of [tool.wh.platforms]"
     )
-    if "metadata generation failed" in output or "Preparing metadata" in output:
+    missing = [m[1] for pattern in _NOT_FOUND if (m := pattern.search(output))]
+    if missing:
+        hint = (
+            f"no version of {missing[0]} that the inputs allow is on the index: check the"
+            " name's spelling and its version specifiers in the .in file, and the index URL"
+        )
+    elif "metadata generation failed" in output or "Preparing metadata" in output:
         hint = (
             "a version has no wheel for this target and its sdist could not be prepared here:"
             " wh lock --only-wheels chooses versions with a wheel for every target"
         )
+    cause = _explain(output)
     return ResolveError(
-        f"{target.name}: {tool} cannot resolve the inputs for this target:\n{_explain(output)}",
+        f"{target.name}: {tool} cannot resolve the inputs for this target:\n{cause}",
         hint=hint,
+        target=target.name,
+        cause=f"{tool} cannot resolve the inputs:\n{cause}",
     )
 
 
 def _explain(output: str) -> str:
-    """The resolver's own words: its messages, without Python tracebacks."""
+    """The resolver's own words: its messages, without Python tracebacks (of a traceback, only
+    the exception's message, without the exception's dotted name, when not said already)."""
     lines = output.strip().splitlines()
     if "Traceback (most recent call last):" in lines:
         first = lines.index("Traceback (most recent call last):")
-        lines = [*lines[:first][-25:], lines[-1]]
+        said = "\n".join(lines[:first])
+        last = lines[-1].split(": ", 1)[-1]
+        lines = [*lines[:first][-25:], *([] if last in said else [last])]
     return "\n".join(lines[-25:]) or "(no output)"
 
 

@@ -347,8 +347,8 @@ def inspect(
 ) -> int:
     """Look inside a PEX: entry point, pex version, requirements, and which targets each
     bundled distribution serves. Names every target a requirement has no distribution for
-    (targets: this project's, or --platforms/--python). Exit 0 complete, 1 a target lacks
-    a distribution, 2 usage error."""
+    (targets: the ones the PEX was built for, as wh pex records them; else --platforms/--python,
+    else this project's). Exit 0 complete, 1 a target lacks a distribution, 2 usage error."""
     from wh.services.inspect import inspect_pex
 
     result = inspect_pex(file, project, _split(platforms), _split(python))
@@ -371,7 +371,7 @@ def platforms(
     from wh.adapters.project import load_config
     from wh.core.config import make_targets, select_platforms
 
-    config = load_config(project)
+    config = load_config(project, required=False)
     pythons = _split(python) or config.python
     targets = make_targets(pythons, select_platforms(config, _split(platforms)))
     if format is Format.json:

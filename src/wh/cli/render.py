@@ -335,6 +335,7 @@ def inspect_json(result: Inspection) -> str:
             "pex_version": info.pex_version,
             "requirements": list(info.requirements),
             "targets": result.targets,
+            "targets_from": result.targets_from,
             "distributions": [
                 {"file": name, "sha256": info.distributions[name], "targets": serves}
                 for name, serves in result.coverage.serves.items()
@@ -351,7 +352,8 @@ def inspect_text(result: Inspection) -> None:
     say(f"entry point: {info.entry_point or info.script}")
     say(f"requirements ({len(info.requirements)}): {', '.join(info.requirements)}")
     columns = result.targets
-    say("targets: " + "  ".join(f"[{i}] {t}" for i, t in enumerate(columns)))
+    say(f"targets (from {result.targets_from}):")
+    say("  " + "  ".join(f"[{i}] {t}" for i, t in enumerate(columns)))
     width = max((len(n) for n in result.coverage.serves), default=12)
     numbers = " ".join(f"{i:>3}" for i in range(len(columns)))
     say(f"  {'distribution':<{width}}  {numbers}")
