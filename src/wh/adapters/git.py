@@ -6,11 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from wh.errors import WhError
-
-
-class GitError(WhError):
-    pass
+from wh.errors import GitError
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:

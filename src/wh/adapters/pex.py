@@ -22,13 +22,9 @@ from typing import Any
 
 from wh.adapters.fs import TMP_PREFIX
 from wh.core.pexinfo import COMPLETE_PLATFORMS
-from wh.errors import UsageError, WhError
+from wh.errors import PexBuildError, UsageError
 
 _SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".*")
-
-
-class PexBuildError(WhError):
-    pass
 
 
 def pex_command() -> list[str]:

@@ -26,19 +26,7 @@ from wh.adapters.cache import cache_dir
 from wh.adapters.pipindex import index_env
 from wh.core.merge import parse_compiled
 from wh.core.targets import Target
-from wh.errors import UsageError, WhError
-
-
-class ResolveError(WhError):
-    """A target cannot be resolved: the message carries the resolver's own explanation."""
-
-    def __init__(
-        self, message: str, hint: str | None = None, *, target: str = "", cause: str = ""
-    ) -> None:
-        super().__init__(message, hint)
-        self.target = target  # the target's name
-        self.cause = cause  # the resolver's words, the same for targets failing alike
-
+from wh.errors import ResolveError, UsageError
 
 _NOT_FOUND = [
     re.compile(r"No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)"),

@@ -24,12 +24,7 @@ from typing import Any
 from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms, parse_tag
 from packaging.version import InvalidVersion, Version
 
-from wh.errors import UsageError
-
-
-class TargetError(UsageError):
-    """A platform tag or Python version that names no machine wh can serve."""
-
+from wh.errors import TargetError as TargetError  # re-exported: raised here
 
 # glibc 2.x minor -> the legacy manylinux name for that baseline (PEP 600).
 _LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}

@@ -11,6 +11,7 @@ from pathlib import Path
 from wh.adapters import git
 from wh.adapters.fs import atomic_write
 from wh.adapters.project import load_config, read_pyproject
+from wh.core.lfs import lfs_rule
 from wh.errors import ConfigError
 
 STARTER = """
@@ -31,10 +32,6 @@ class InitResult:
     changed: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     lfs_missing: bool = False
-
-
-def lfs_rule(wheelhouse: str) -> str:
-    return f"{wheelhouse.strip('/')}/*.whl filter=lfs diff=lfs merge=lfs -text"
 
 
 def init(project: Path) -> InitResult:

@@ -25,7 +25,7 @@ from wh.core.lockfile import LockedRequirement, parse_lockfile
 from wh.core.merge import MergeError, Pin, merge, parse_compiled, render, slice_for
 from wh.core.staleness import render_digests
 from wh.core.targets import Target
-from wh.errors import ConfigError, LockfileError, UsageError
+from wh.errors import ConfigError, LockfileError, ResolveError, UsageError
 from wh.services.indexes import index_urls
 from wh.services.report import Reporter, Silent
 
@@ -144,7 +144,7 @@ def _lock_one(
     parallel = len(jobs) if options.resolver == "uv" else options.jobs
     with tempfile.TemporaryDirectory(prefix="wh-lock-") as tmp:
         outputs = compile_all(jobs, project, Path(tmp), urls, parallel, done)
-    failures = [o for o in outputs if isinstance(o, resolvers.ResolveError)]
+    failures = [o for o in outputs if isinstance(o, ResolveError)]
     if failures:
         raise _grouped(failures)
     results = {
@@ -154,12 +154,12 @@ def _lock_one(
     try:
         return merge(targets, results)
     except MergeError as exc:
-        raise resolvers.ResolveError(
+        raise ResolveError(
             str(exc), hint="keep one of those targets in [tool.wh.platforms]"
         ) from None
 
 
-def _grouped(failures: Sequence[resolvers.ResolveError]) -> resolvers.ResolveError:
+def _grouped(failures: Sequence[ResolveError]) -> ResolveError:
     """One message per cause, naming the targets it affects (a typo fails every target alike:
     said once, not once per target)."""
     groups: dict[tuple[str, str | None], list[str]] = {}
@@ -171,7 +171,7 @@ def _grouped(failures: Sequence[resolvers.ResolveError]) -> resolvers.ResolveErr
         where = f"{len(named)} target(s) ({', '.join(named)})" if named else ""
         parts.append(f"{where}: {cause}" if where else cause)
     hints = list(dict.fromkeys(h for (_c, h) in groups if h))
-    return resolvers.ResolveError("\n".join(parts), hint="; ".join(hints) or None)
+    return ResolveError("\n".join(parts), hint="; ".join(hints) or None)
 
 
 def read_inputs(project: Path, inputs: Sequence[str]) -> dict[str, str]:
