@@ -3,8 +3,10 @@
 - :class:`StatCache`: values read from a file (its sha256: :class:`HashCache`; a wheel's
   METADATA) by (path, size, mtime, inode, ctime), so an unchanged wheelhouse is not read again.
 - :class:`PlanCache`: the files a complete sync chose, keyed by everything that decides the
-  choice (lock contents, targets, indexes). The lock pins every file by hash, so a complete
-  plan stays right until one of those inputs changes.
+  choice (lock contents, targets, the prune flag, wh's version; not the indexes, which only
+  say where the files are). The lock pins every file by hash, so a complete plan stays right
+  until one of those inputs changes. Its format (each file's sha256, the record's, each
+  target's files) lives here too.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wh.adapters.fs import atomic_write, sha256_file
+from wh.adapters.fs import TMP_PREFIX, atomic_write, sha256_file
+from wh.core.built import RECORD_NAME
+from wh.core.files import is_dist_filename
 
 
 def cache_dir() -> Path:
@@ -113,6 +119,16 @@ class HashCache(StatCache):
         self.put(path, st or path.stat(), digest)
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedTarget:
+    """A target of a complete sync as the plan cache keeps it: enough to report it again."""
+
+    name: str
+    python: str
+    platform: str
+    files: tuple[str, ...]
+
+
 class PlanCache:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or cache_dir() / "plans"
@@ -130,3 +146,47 @@ class PlanCache:
 
     def put(self, key: str, data: Any) -> None:
         _save(self.directory / f"{key}.json", data)
+
+    def store(
+        self, key: str, wheelhouse: Path, targets: Sequence[PlannedTarget], hashes: HashCache
+    ) -> None:
+        """Keep what the fast path needs to prove nothing changed, and to report the targets."""
+        names = sorted({f for t in targets for f in t.files})
+        record = wheelhouse / RECORD_NAME
+        snapshot = {
+            "files": {n: hashes.sha256(wheelhouse / n) for n in names},
+            "record": hashes.sha256(record) if record.exists() else None,
+            "targets": [
+                {"name": t.name, "python": t.python, "platform": t.platform, "files": list(t.files)}
+                for t in targets
+            ],
+        }
+        self.put(key, snapshot)
+
+    def holds(
+        self, key: str, wheelhouse: Path, hashes: HashCache, *, prune: bool
+    ) -> list[PlannedTarget] | None:
+        """The targets of the last complete sync of ``key``, when every file it chose is still
+        in place with its hash (and, pruning, no other is there); else None."""
+        snapshot = self.get(key)
+        if not isinstance(snapshot, dict):
+            return None
+        try:
+            files: dict[str, str] = snapshot["files"]
+            for name, digest in files.items():
+                if hashes.sha256(wheelhouse / name) != digest:
+                    return None
+            record = wheelhouse / RECORD_NAME
+            if snapshot["record"] != (hashes.sha256(record) if record.exists() else None):
+                return None
+            on_disk = set(os.listdir(wheelhouse))
+            if any(n.startswith(TMP_PREFIX) for n in on_disk):
+                return None
+            if prune and any(is_dist_filename(n) and n not in files for n in on_disk):
+                return None
+            return [
+                PlannedTarget(t["name"], t["python"], t["platform"], tuple(t["files"]))
+                for t in snapshot["targets"]
+            ]
+        except (OSError, KeyError, TypeError, ValueError):
+            return None

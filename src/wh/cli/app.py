@@ -4,13 +4,15 @@ unreachable."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
+from inspect import Parameter, Signature
 from pathlib import Path
-from typing import Annotated, ParamSpec
+from typing import Annotated, Any, ParamSpec, TypeVar, get_type_hints
 
 import typer
 
@@ -35,6 +37,7 @@ app = typer.Typer(
 
 
 P = ParamSpec("P")
+T = TypeVar("T")
 BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
 
 
@@ -182,17 +185,42 @@ def lock(
     return 0
 
 
-@app.command()
-@handled
-def sync(
-    platforms: PlatformsOpt = None,
-    python: PythonOpt = None,
-    project: ProjectOpt = Path(),
+def takes(
+    options: type[T],
+) -> Callable[[Callable[[T], int]], Callable[..., int]]:
+    """Give a command its options as one dataclass: typer sees the dataclass's fields (each
+    ``Annotated`` with its ``typer.Option``) as the command's parameters, and the command
+    gets them built into ``options``."""
+    hints = get_type_hints(options, include_extras=True)
+    signature = Signature(
+        [
+            Parameter(f.name, Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name])
+            for f in dataclasses.fields(options)  # type: ignore[arg-type]
+        ]
+    )
+
+    def decorate(command: Callable[[T], int]) -> Callable[..., int]:
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> int:
+            return command(options(**kwargs))
+
+        wrapper.__signature__ = signature  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {**hints, "return": int}
+        return wrapper
+
+    return decorate
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncArgs:
+    platforms: PlatformsOpt = None
+    python: PythonOpt = None
+    project: ProjectOpt = Path()
     prune: Annotated[
         bool,
         typer.Option("--prune/--no-prune", help="Remove files no configured target uses."),
-    ] = True,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel downloads.")] = 8,
+    ] = True
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel downloads.")] = 8
     read_timeout: Annotated[
         float,
         typer.Option(
@@ -202,12 +230,17 @@ def sync(
             help="Seconds a download or index page may send nothing before it is abandoned"
             " and retried (4 tries in all); then the file fails, saying it timed out.",
         ),
-    ] = 30.0,
-    format: FormatOpt = Format.text,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only gaps and errors.")
-    ] = False,
-) -> int:
+    ] = 30.0
+    format: FormatOpt = Format.text
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only gaps and errors.")] = (
+        False
+    )
+
+
+@app.command()
+@handled
+@takes(SyncArgs)
+def sync(args: SyncArgs) -> int:
     """Put the best file for every target into the wheelhouse.
 
     For each target (every configured Python x every platform tag of the chosen families),
@@ -221,28 +254,27 @@ def sync(
     from wh.services.sync import SyncOptions
     from wh.services.sync import sync as run_sync
 
-    reporter = render.TerminalReporter(quiet=quiet or format is Format.json)
+    reporter = render.TerminalReporter(quiet=args.quiet or args.format is Format.json)
     options = SyncOptions(
-        project=project,
-        platforms=_split(platforms),
-        python=_split(python),
-        prune=prune,
-        jobs=jobs,
-        read_timeout=read_timeout,
+        project=args.project,
+        platforms=_split(args.platforms),
+        python=_split(args.python),
+        prune=args.prune,
+        jobs=args.jobs,
+        read_timeout=args.read_timeout,
     )
     result = run_sync(options, reporter)
-    if format is Format.json:
+    if args.format is Format.json:
         print(render.sync_json(result))
     else:
-        render.sync_text(result, quiet=quiet)
-    return result.exit_code
+        render.sync_text(result, quiet=args.quiet)
+    return 0 if result.ok else 1
 
 
-@app.command()
-@handled
-def verify(
-    platforms: PlatformsOpt = None,
-    python: PythonOpt = None,
+@dataclasses.dataclass(frozen=True)
+class VerifyArgs:
+    platforms: PlatformsOpt = None
+    python: PythonOpt = None
     pointers: Annotated[
         bool,
         typer.Option(
@@ -250,7 +282,7 @@ def verify(
             help="Take hashes from the git-lfs pointers in git, not file contents: verifies a"
             " checkout that never downloaded LFS content (dependency closure is skipped).",
         ),
-    ] = False,
+    ] = False
     staged: Annotated[
         bool,
         typer.Option(
@@ -258,15 +290,20 @@ def verify(
             help="Check what is staged in the git index (config and lockfiles included):"
             " what the commit will contain. The pre-commit mode.",
         ),
-    ] = False,
+    ] = False
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Hash every file; ignore the hash-by-stat cache.")
-    ] = False,
+    ] = False
     format: Annotated[
         VerifyFormat, typer.Option("--format", help="text, json, or github annotations.")
-    ] = VerifyFormat.text,
-    project: ProjectOpt = Path(),
-) -> int:
+    ] = VerifyFormat.text
+    project: ProjectOpt = Path()
+
+
+@app.command()
+@handled
+@takes(VerifyArgs)
+def verify(args: VerifyArgs) -> int:
     """Check the wheelhouse against the lockfiles for every target; change nothing.
 
     Completeness (a locked file for every line on every target), integrity (sha256 and
@@ -277,20 +314,20 @@ def verify(
     from wh.services.verify import VerifyOptions, run_verify
 
     options = VerifyOptions(
-        project=project,
-        platforms=_split(platforms),
-        python=_split(python),
-        pointers=pointers,
-        staged=staged,
-        cache=not no_cache,
+        project=args.project,
+        platforms=_split(args.platforms),
+        python=_split(args.python),
+        pointers=args.pointers,
+        staged=args.staged,
+        cache=not args.no_cache,
     )
     report = run_verify(options)
-    if format is VerifyFormat.json:
+    if args.format is VerifyFormat.json:
         print(render.verify_json(report))
-    elif format is VerifyFormat.github:
-        render.verify_github(report, _wheelhouse_label(project))
+    elif args.format is VerifyFormat.github:
+        render.verify_github(report, _wheelhouse_label(args.project))
     else:
-        render.verify_text(report, _wheelhouse_label(project))
+        render.verify_text(report, _wheelhouse_label(args.project))
     return 0 if report.ok else 1
 
 
