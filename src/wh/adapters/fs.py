@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 TMP_PREFIX = ".wh-tmp-"
-CHUNK = 1 << 20
 
 
 def sha256_file(path: Path) -> str:

@@ -13,7 +13,6 @@ import httpx
 from wh.adapters import http as net
 from wh.adapters.http import Credentials, RequestFailed, redact, retrying
 from wh.core.config import READ_TIMEOUT
-from wh.core.files import DistFile
 from wh.core.pages import ACCEPT, Page, PageError, parse_page
 from wh.errors import IndexUnreachable
 
@@ -88,10 +87,6 @@ class IndexClient:
 
         pages = await asyncio.gather(*(one(n) for n in names))
         return dict(zip(names, pages, strict=True))
-
-
-def files_of(pages: dict[str, Page]) -> dict[str, list[DistFile]]:
-    return {name: page.files for name, page in pages.items()}
 
 
 def check_reachable(index_urls: Sequence[str], project: str) -> None:

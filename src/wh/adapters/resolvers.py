@@ -68,27 +68,7 @@ def pip_compile_all(
 ) -> list[str | ResolveError]:
     """pip-compile for every job, in one shim process that forks a child per target (one
     process per target where fork is missing); per-target lock texts or errors, in order."""
-    specs = []
-    for job in jobs:
-        out = work / f"{job.target.name}.txt"
-        out.write_text(job.seed)
-        args = [*job.inputs, "-o", str(out), "--generate-hashes", "--allow-unsafe"]
-        args += ["--strip-extras", "--no-header", "--annotation-style=split"]
-        args += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
-        args += ["--no-config", "--newline=LF", "--resolver=backtracking"]
-        args += ["--cache-dir", str(work / f"cache-{job.target.name}")]
-        for name in job.upgrade_packages:
-            args += ["--upgrade-package", name]
-        specs.append(
-            {
-                "name": job.target.name,
-                "target": job.target.complete_platform(),
-                "args": args,
-                "only_wheels": job.only_wheels,
-                "allow_sdist": list(job.allow_sdist),
-                "log": str(work / f"{job.target.name}.log"),
-            }
-        )
+    specs = [_shim_spec(job, work) for job in jobs]
     batches = [specs] if hasattr(os, "fork") else [[spec] for spec in specs]
     codes: dict[str, int] = {}
     for i, batch in enumerate(batches):
@@ -119,6 +99,27 @@ def pip_compile_all(
         else:
             results.append(out.read_text(encoding="utf-8"))
     return results
+
+
+def _shim_spec(job: Job, work: Path) -> dict[str, object]:
+    """One target's pip-compile run as the shim reads it (its seed written to the output)."""
+    out = work / f"{job.target.name}.txt"
+    out.write_text(job.seed)
+    args = [*job.inputs, "-o", str(out), "--generate-hashes", "--allow-unsafe"]
+    args += ["--strip-extras", "--no-header", "--annotation-style=split"]
+    args += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
+    args += ["--no-config", "--newline=LF", "--resolver=backtracking"]
+    args += ["--cache-dir", str(work / f"cache-{job.target.name}")]
+    for name in job.upgrade_packages:
+        args += ["--upgrade-package", name]
+    return {
+        "name": job.target.name,
+        "target": job.target.complete_platform(),
+        "args": args,
+        "only_wheels": job.only_wheels,
+        "allow_sdist": list(job.allow_sdist),
+        "log": str(work / f"{job.target.name}.log"),
+    }
 
 
 def _error(target: Target, tool: str, output: str) -> ResolveError:

@@ -70,6 +70,7 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
     targets = make_targets(config.python, select_platforms(config, None))
     urls = index_urls(config, [])
     result = LockResult(options.resolver, [t.name for t in targets])
+    run = _Run(options, config.allow_sdist, project, targets, urls, reporter)
     checked = False
     for lockfile in config.lockfiles:
         inputs = config.inputs_of(lockfile)
@@ -89,9 +90,7 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
             f"locking {lockfile} from {', '.join(inputs)} for {len(targets)} targets"
             f" with {options.resolver}"
         )
-        lines = _lock_one(
-            options, config.allow_sdist, project, targets, inputs, existing, urls, reporter
-        )
+        lines = _lock_one(run, inputs, existing)
         full = _header(inputs, targets) + render_digests(texts, result.targets)
         full += render(lines, [])
         path = project / lockfile
@@ -113,16 +112,22 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What every lockfile of one ``wh lock`` is compiled with."""
+
+    options: LockOptions
+    allow_sdist: Sequence[str]
+    project: Path
+    targets: list[Target]
+    urls: list[str]
+    reporter: Reporter
+
+
 def _lock_one(
-    options: LockOptions,
-    allow_sdist: Sequence[str],
-    project: Path,
-    targets: list[Target],
-    inputs: Sequence[str],
-    existing: list[LockedRequirement],
-    urls: list[str],
-    reporter: Reporter,
+    run: _Run, inputs: Sequence[str], existing: list[LockedRequirement]
 ) -> list[tuple[Pin, str | None]]:
+    options, targets = run.options, run.targets
     compile_all = RESOLVERS[options.resolver]
     upgrades = [canonicalize_name(n) for n in options.upgrade_packages]
     jobs = [
@@ -132,18 +137,18 @@ def _lock_one(
             seed=slice_for(t, [r for r in existing if r.name not in upgrades]),
             upgrade_packages=upgrades,
             only_wheels=options.only_wheels,
-            allow_sdist=allow_sdist,
+            allow_sdist=run.allow_sdist,
         )
         for t in targets
     ]
 
     def done(name: str, seconds: float) -> None:
-        reporter.info(f"  {name}: resolved in {seconds:.1f} s")
+        run.reporter.info(f"  {name}: resolved in {seconds:.1f} s")
 
     # uv runs are light (mostly cache reads): run them all at once; pip-compile is CPU-bound
     parallel = len(jobs) if options.resolver == "uv" else options.jobs
     with tempfile.TemporaryDirectory(prefix="wh-lock-") as tmp:
-        outputs = compile_all(jobs, project, Path(tmp), urls, parallel, done)
+        outputs = compile_all(jobs, run.project, Path(tmp), run.urls, parallel, done)
     failures = [o for o in outputs if isinstance(o, ResolveError)]
     if failures:
         raise _grouped(failures)
