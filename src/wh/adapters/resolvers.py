@@ -44,6 +44,18 @@ class Job:
     allow_sdist: Sequence[str]
 
 
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Where and how a set of jobs is resolved: the project (inputs are relative to it), a
+    scratch directory, the indexes, how many at once, and who hears of each target done."""
+
+    project: Path
+    work: Path
+    index_urls: Sequence[str]
+    parallel: int
+    on_done: Callable[[str, float], None]
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
@@ -58,27 +70,21 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], target: Target, tool: s
         raise _error(target, tool, proc.stderr or proc.stdout)
 
 
-def pip_compile_all(
-    jobs: Sequence[Job],
-    project: Path,
-    work: Path,
-    index_urls: Sequence[str],
-    parallel: int,
-    on_done: Callable[[str, float], None],
-) -> list[str | ResolveError]:
+def pip_compile_all(jobs: Sequence[Job], run: Run) -> list[str | ResolveError]:
     """pip-compile for every job, in one shim process that forks a child per target (one
     process per target where fork is missing); per-target lock texts or errors, in order."""
+    work = run.work
     specs = [_shim_spec(job, work) for job in jobs]
     batches = [specs] if hasattr(os, "fork") else [[spec] for spec in specs]
     codes: dict[str, int] = {}
     for i, batch in enumerate(batches):
         path = work / f"batch-{i}.json"
-        path.write_text(json.dumps({"parallel": parallel, "jobs": batch}))
+        path.write_text(json.dumps({"parallel": run.parallel, "jobs": batch}))
         cmd = [sys.executable, "-m", "wh.adapters.piptools_shim", str(path)]
         with subprocess.Popen(
             cmd,
-            cwd=project,
-            env=clean_env(**index_env(index_urls, "PIP")),
+            cwd=run.project,
+            env=clean_env(**index_env(run.index_urls, "PIP")),
             stdout=subprocess.PIPE,
             text=True,
         ) as proc:
@@ -88,7 +94,7 @@ def pip_compile_all(
                     _, name, code, seconds = line.split()
                     codes[name] = int(code)
                     if code == "0":
-                        on_done(name, float(seconds))
+                        run.on_done(name, float(seconds))
     results: list[str | ResolveError] = []
     for job, spec in zip(jobs, specs, strict=True):
         log = Path(str(spec["log"]))
@@ -227,24 +233,17 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
     return text
 
 
-def uv_compile_all(
-    jobs: Sequence[Job],
-    project: Path,
-    work: Path,
-    index_urls: Sequence[str],
-    parallel: int,
-    on_done: Callable[[str, float], None],
-) -> list[str | ResolveError]:
+def uv_compile_all(jobs: Sequence[Job], run: Run) -> list[str | ResolveError]:
     """``uv pip compile`` per target, ``parallel`` processes at a time."""
 
     def one(job: Job) -> str | ResolveError:
         start = time.perf_counter()
         try:
-            text = uv_compile(job, project, work, index_urls)
+            text = uv_compile(job, run.project, run.work, run.index_urls)
         except ResolveError as exc:
             return exc
-        on_done(job.target.name, time.perf_counter() - start)
+        run.on_done(job.target.name, time.perf_counter() - start)
         return text
 
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, run.parallel)) as pool:
         return list(pool.map(one, jobs))

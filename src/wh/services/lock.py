@@ -148,7 +148,7 @@ def _lock_one(
     # uv runs are light (mostly cache reads): run them all at once; pip-compile is CPU-bound
     parallel = len(jobs) if options.resolver == "uv" else options.jobs
     with tempfile.TemporaryDirectory(prefix="wh-lock-") as tmp:
-        outputs = compile_all(jobs, run.project, Path(tmp), run.urls, parallel, done)
+        outputs = compile_all(jobs, resolvers.Run(run.project, Path(tmp), run.urls, parallel, done))
     failures = [o for o in outputs if isinstance(o, ResolveError)]
     if failures:
         raise _grouped(failures)

@@ -46,11 +46,9 @@ class SyncOptions:
 
 
 @dataclass(frozen=True, slots=True)
-class TargetSummary:
-    name: str
-    python: str
-    platform: str
-    files: tuple[str, ...]
+class TargetSummary(PlannedTarget):
+    """A target's outcome: its files (name, python, platform, files), gaps and failures."""
+
     gaps: int
     failed: int = 0  # files this target needs that could not be fetched or did not verify
 
@@ -67,6 +65,7 @@ class GapReport:
 @dataclass(slots=True)
 class SyncResult:
     wheelhouse: Path
+    unchanged: bool = False  # the fast path: nothing to do, nothing asked of the index
     targets: list[TargetSummary] = field(default_factory=list)
     gaps: list[GapReport] = field(default_factory=list)
     errors: list[WhError] = field(default_factory=list)
@@ -76,7 +75,6 @@ class SyncResult:
     built: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     build_failures: dict[str, str] = field(default_factory=dict)
-    unchanged: bool = False  # the fast path: nothing to do, nothing asked of the index
 
     @property
     def ok(self) -> bool:
@@ -127,7 +125,7 @@ def sync(options: SyncOptions, reporter: Reporter | None = None) -> SyncResult:
                 session, _Run(wheelhouse, selected, others, requirements), hashes, options
             )
             if result.ok and all(r.hashes for r in requirements):
-                plans.store(key, wheelhouse, [_planned(t) for t in result.targets], hashes)
+                plans.store(key, wheelhouse, result.targets, hashes)
         hashes.save()
         return result
 
@@ -188,10 +186,6 @@ def _unchanged(wheelhouse: Path, cached: list[PlannedTarget]) -> SyncResult:
     for t in cached:
         result.targets.append(TargetSummary(t.name, t.python, t.platform, t.files, 0))
     return result
-
-
-def _planned(summary: TargetSummary) -> PlannedTarget:
-    return PlannedTarget(summary.name, summary.python, summary.platform, summary.files)
 
 
 def _read_record(wheelhouse: Path, reporter: Reporter) -> list[BuiltWheel]:
