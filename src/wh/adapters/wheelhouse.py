@@ -6,14 +6,10 @@ git facts the LFS findings need. Two sources, one protocol:
   a git-lfs pointer left by a checkout without LFS content counts by its oid);
 - :class:`IndexWheelhouse`: the git index (a pointer's oid is the sha256), with the content
   from the local LFS objects (``contents=True``, what ``--staged`` judges) or pointers alone.
-
-Also here: writing the record and pruning files no target uses (sync's side of the same
-directory).
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 from collections.abc import Callable
@@ -22,9 +18,9 @@ from typing import Protocol
 
 from wh.adapters import git
 from wh.adapters.cache import HashCache, StatCache
-from wh.adapters.fs import atomic_write
+from wh.adapters.housekeeping import read_records
 from wh.adapters.wheelfile import read_metadata
-from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record, render_record
+from wh.core.built import RECORD_NAME, BuiltWheel, RecordError
 from wh.core.files import is_dist_filename
 from wh.core.lfs import POINTER_MAX, GitFacts, Pointer, parse_pointer
 from wh.core.metadata import MetadataError, from_fields
@@ -46,45 +42,12 @@ class WheelhouseSource(Protocol):
         """What this source could not show (said once, after the findings)."""
 
 
-def read_records(read: Callable[[], str]) -> list[BuiltWheel]:
-    """The record ``read`` returns; [] when it raises FileNotFoundError; RecordError when
-    it is not a record."""
-    try:
-        return parse_record(read())
-    except FileNotFoundError:
-        return []
-
-
 def _checked_records(read: Callable[[], str]) -> list[BuiltWheel]:
     """A source's record: a damaged one is a usage error (sync rewrites it)."""
     try:
         return read_records(read)
     except RecordError as exc:
         raise UsageError(f"{RECORD_NAME}: {exc}", hint="run wh sync to rewrite it") from None
-
-
-def write_records(wheelhouse: Path, records: list[BuiltWheel]) -> None:
-    """Write the record (atomically, only when it changes); remove it when nothing is built."""
-    path = wheelhouse / RECORD_NAME
-    if not records:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        return
-    text = render_record(records)
-    with contextlib.suppress(FileNotFoundError):
-        if path.read_text(encoding="utf-8") == text:
-            return
-    atomic_write(path, text.encode())
-
-
-def prune(wheelhouse: Path, keep: set[str]) -> list[str]:
-    """Remove every distribution file not in ``keep``; return their names."""
-    removed = []
-    for path in sorted(wheelhouse.iterdir()):
-        if path.is_file() and is_dist_filename(path.name) and path.name not in keep:
-            path.unlink()
-            removed.append(path.name)
-    return removed
 
 
 class GitIndex:

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from wh import __version__
 from wh.adapters.cache import HashCache, PlanCache, PlannedTarget
 from wh.adapters.fs import leftover_temp_files
+from wh.adapters.housekeeping import prune, read_records, write_records
 from wh.adapters.houselock import wheelhouse_lock
 from wh.adapters.project import inside_repository, load_config, read_lockfiles
-from wh.adapters.wheelhouse import prune, read_records, write_records
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError
 from wh.core.config import READ_TIMEOUT, make_targets, select_platforms
 from wh.core.lockfile import LockedRequirement
