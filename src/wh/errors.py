@@ -4,6 +4,7 @@
     ├── UsageError (2)          bad option, bad configuration, bad lockfile line
     │   ├── ConfigError         a [tool.wh] key or value; names the key
     │   ├── LockfileError       a requirement line; names file:line
+    │   │   └── NotUtf8         a requirement file that is not UTF-8 text
     │   └── TargetError         a platform tag or Python version wh cannot serve
     ├── IndexUnreachable (3)    no answer from an index after the last retry
     ├── TransferError (1)       a file that could not be fetched or did not verify
@@ -48,6 +49,10 @@ class LockfileError(UsageError):
 
 class TargetError(UsageError):
     """A platform tag or Python version that names no machine wh can serve."""
+
+
+class NotUtf8(LockfileError):
+    """A requirement file that is not UTF-8 text."""
 
 
 class IndexUnreachable(WhError):

@@ -11,17 +11,13 @@ from pathlib import Path
 
 from wh.core.config import Config, parse_config
 from wh.core.lockfile import Lockfile, parse_lockfile
-from wh.errors import ConfigError, LockfileError
+from wh.errors import ConfigError, LockfileError, NotUtf8
 
 Reader = Callable[[str], str]
 
 
 class OutsideProject(OSError):
     """A path that resolves (through a symlink) to a file outside the project."""
-
-
-class NotUtf8(LockfileError):
-    """A requirement file that is not UTF-8 text."""
 
 
 def disk_reader(project: Path) -> Reader:
