@@ -12,6 +12,7 @@ import json
 import sys
 from dataclasses import asdict
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wh.errors import WhError
@@ -355,6 +356,8 @@ def export_text(result: ExportResult, wheelhouse: str) -> None:
         return
     if result.output is None:
         sys.stdout.write(result.text)
+    elif len(result.written) > 2:
+        say(f"wrote {result.output}/: {', '.join(Path(p).name for p in result.written)}")
     else:
         for path in result.written:
             say(f"wrote {path}")
