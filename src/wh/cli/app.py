@@ -454,12 +454,7 @@ def export_pylock_command(
     `uv pip install -r pylock.toml`. Refuses (exit 1, verify's findings) when a target lacks
     a file. Exit 0 written, 1 refused, 2 usage error.
     """
-    from wh.services.export import ExportOptions, export_pylock
-
-    options = ExportOptions(project=project, output=output, lockfile=lockfile)
-    result = export_pylock(options)
-    render.export_text(result, _wheelhouse_label(project))
-    return 0 if result.refused is None else 1
+    return _export("pylock", project, output, lockfile)
 
 
 @export_app.command("requirements")
@@ -476,12 +471,7 @@ def export_requirements_command(
     every target, a wheel built here from a locked sdist included. Refuses (exit 1, verify's
     findings) when a target lacks a file. Exit 0 written, 1 refused, 2 usage error.
     """
-    from wh.services.export import ExportOptions, export_requirements
-
-    options = ExportOptions(project=project, output=output, lockfile=lockfile)
-    result = export_requirements(options)
-    render.export_text(result, _wheelhouse_label(project))
-    return 0 if result.refused is None else 1
+    return _export("requirements", project, output, lockfile)
 
 
 @export_app.command("pants")
@@ -500,8 +490,17 @@ def export_pants_command(
     pants.toml lines: [python-repos] find_links at the wheelhouse through %(buildroot)s, no
     index, and wheels only. Exit 0 written, 2 usage error.
     """
-    from wh.services.export import ExportOptions, export_pants
+    return _export("pants", project, output, None)
 
-    result = export_pants(ExportOptions(project=project, output=output))
+
+def _export(kind: str, project: Path, output: Path | None, lockfile: str | None) -> int:
+    from wh.services import export
+
+    run = {
+        "pylock": export.export_pylock,
+        "requirements": export.export_requirements,
+        "pants": export.export_pants,
+    }[kind]
+    result = run(export.ExportOptions(project=project, output=output, lockfile=lockfile))
     render.export_text(result, _wheelhouse_label(project))
-    return 0
+    return 0 if result.refused is None else 1
