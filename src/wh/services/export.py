@@ -27,7 +27,7 @@ from typing import Any
 from packaging.version import Version
 
 from wh.adapters.cache import HashCache
-from wh.adapters.fs import TMP_PREFIX, atomic_file, atomic_write, sha256_file
+from wh.adapters.fs import TMP_PREFIX, atomic_file, atomic_write, atomic_write_many, sha256_file
 from wh.adapters.project import load_config, read_lockfiles
 from wh.adapters.wheelfile import read_metadata_bytes
 from wh.core import pants, pylock, simple_index
@@ -280,6 +280,7 @@ def build_index(options: ExportOptions) -> ExportResult:
     hashes.save()
     entries: list[simple_index.IndexedFile] = []
     keep: set[Path] = set()
+    writes: dict[Path, bytes] = {}
     result = ExportResult(output)
     for path in paths:
         dist = parse_dist(path.name)
@@ -293,14 +294,12 @@ def build_index(options: ExportOptions) -> ExportResult:
             result.copied += 1
         keep.add(dest)
         if metadata is not None:
-            meta = dest.with_name(dest.name + simple_index.METADATA_SUFFIX)
-            _write_if_changed(meta, metadata)
-            keep.add(meta)
+            writes[dest.with_name(dest.name + simple_index.METADATA_SUFFIX)] = metadata
         entries.append(entry)
-    for rel, data in simple_index.render_pages(entries).items():
-        _write_if_changed(output / rel, data)
-        keep.add(output / rel)
-    _remove_stale(root, keep)
+    atomic_write_many(_changed(writes))  # files and their metadata before the pages
+    pages = {output / rel: data for rel, data in simple_index.render_pages(entries).items()}
+    atomic_write_many(_changed(pages))
+    _remove_stale(root, keep | set(writes) | set(pages))
     result.files = len(entries)
     result.packages = len({e.project for e in entries})
     result.written = [root.as_uri() + "/"]
@@ -374,14 +373,18 @@ def _place(source: Path, dest: Path, sha256: str) -> bool:
     return False
 
 
-def _write_if_changed(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if path.read_bytes() == data:
-            return
-    except OSError:
-        pass
-    atomic_write(path, data)
+def _changed(files: dict[Path, bytes]) -> dict[Path, bytes]:
+    """The files whose bytes on disk differ (a re-run over an unchanged index writes none)."""
+    changed: dict[Path, bytes] = {}
+    for path, data in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            if path.read_bytes() == data:
+                continue
+        except OSError:
+            pass
+        changed[path] = data
+    return changed
 
 
 def _remove_stale(root: Path, keep: set[Path]) -> None:
