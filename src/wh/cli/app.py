@@ -25,7 +25,8 @@ app = typer.Typer(
         " hash and stored through git-lfs.\n\n"
         "Typical use: `wh init` once; then `wh lock` (one lockfile for every target),"
         " `wh sync` (the wheel for every target), `wh verify` (the gate; also a pre-commit"
-        " hook) and `wh pex` (one PEX that runs on every target, built offline)."
+        " hook) and `wh pex` (one PEX that runs on every target, built offline); `wh index`"
+        " and `wh export` hand the wheelhouse to pip, uv and Pants."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -395,7 +396,9 @@ def run() -> None:
 
 # --- wh index, wh export: the wheelhouse for every other tool -------------------------------
 
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Where to write.")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="The file to write (default: stdout).")
+]
 LockfileOpt = Annotated[
     str | None,
     typer.Option("--lockfile", help="The [tool.wh] lockfile to export; needed when several."),
@@ -416,7 +419,7 @@ app.add_typer(export_app)
 def index_command(
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Directory to write (default: dist/index)."),
+        typer.Option("--output", "-o", help="Directory to write (default: PROJECT/dist/index)."),
     ] = None,
     project: ProjectOpt = Path(),
 ) -> int:
@@ -440,7 +443,7 @@ def index_command(
 def export_pylock_command(
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="The lock to write (default: pylock.toml)."),
+        typer.Option("--output", "-o", help="The lock to write (default: PROJECT/pylock.toml)."),
     ] = None,
     lockfile: LockfileOpt = None,
     project: ProjectOpt = Path(),
@@ -479,7 +482,11 @@ def export_requirements_command(
 def export_pants_command(
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Directory to write (default: pants/)."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Directory to write, in the project (default: PROJECT/pants).",
+        ),
     ] = None,
     project: ProjectOpt = Path(),
 ) -> int:
