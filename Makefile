@@ -85,6 +85,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_verify.py
 	$(BIN)/python benchmarks/bench_lock.py
 	$(BIN)/python benchmarks/bench_pex.py
+	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/bench_export.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

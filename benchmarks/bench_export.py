@@ -8,7 +8,9 @@ and times, each `--repeat` times (median reported):
 - `wh export pylock` (verify's choice, rendering, and packaging.pylock's check per target);
 - a pip resolve of every project this machine can install (`pip install --dry-run`) from
   `--find-links wheelhouse`, from the wh index over `file://`, and from the wh index behind a
-  plain static HTTP server on loopback (PEP 658: pip reads `.metadata` files, no wheel).
+  plain static HTTP server on loopback (PEP 658: pip reads `.metadata` files, no wheel),
+  against the wheelhouse directory behind the same server (`-f http://…/`: pip downloads
+  each wheel to read its metadata).
 
 Prints medians and ratios; asserts nothing about time.
 
@@ -59,7 +61,7 @@ def main() -> None:
         runs.setdefault(key, []).append(seconds)
 
     timed([WH, "verify", "--project", str(project)], env, project)  # warm caches alike
-    with StaticFiles(index) as server:
+    with StaticFiles(index) as server, StaticFiles(house) as listing:
         for _ in range(args.repeat):
             shutil.rmtree(work / "copy", ignore_errors=True)
             shutil.rmtree(index, ignore_errors=True)
@@ -74,6 +76,8 @@ def main() -> None:
             add("file-index", timed([*dry, "--index-url", file_url, *names], env, work))
             http_url = f"{server.base_url}/simple/"
             add("http-index", timed([*dry, "--index-url", http_url, *names], env, work))
+            listed = [*dry, "--no-index", "-f", f"{listing.base_url}/", *names]
+            add("http-listing", timed(listed, env, work))
     median = {k: statistics.median(v) for k, v in runs.items()}
     total = sum(f.stat().st_size for f in files)
     print(
@@ -88,11 +92,12 @@ def main() -> None:
         ("pylock", "wh export pylock (checked)", "cp"),
         ("find-links", "pip --dry-run -f wheelhouse", "find-links"),
         ("file-index", "pip --dry-run, wh index file://", "find-links"),
-        ("http-index", "pip --dry-run, wh index over HTTP", "find-links"),
+        ("http-listing", "pip --dry-run -f http://(dir listing)", "http-listing"),
+        ("http-index", "pip --dry-run, wh index over HTTP", "http-listing"),
     ]
-    print(f"{'approach':<36} {'seconds':>8}  ratio")
+    print(f"{'approach':<38} {'seconds':>8}  ratio")
     for key, label, base in rows:
-        print(f"{label:<36} {median[key]:>8.3f}  {median[key] / median[base]:5.2f}x {base}")
+        print(f"{label:<38} {median[key]:>8.3f}  {median[key] / median[base]:5.2f}x {base}")
     if not args.keep:
         shutil.rmtree(work)
 
