@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -369,3 +370,20 @@ def test_lock_exports_refuse_an_incomplete_wheelhouse(project: Project, index: S
         assert refused.code == 1, refused.output
         assert "refused" in refused.stderr and "no file in the wheelhouse fits" in refused.stdout
     assert not (project.dir / "pylock.toml").exists()
+
+
+def test_index_copies_where_a_hard_link_cannot_go(house: House) -> None:
+    project, _ = house
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == project.wheelhouse.stat().st_dev:
+        pytest.skip("needs a second file system (/dev/shm) to make hard links fail")
+    out = shm / f"wh-test-index-{os.getpid()}"
+    try:
+        made = project.wh("index", "--output", str(out))
+        assert made.code == 0, made.output
+        assert "copied" in made.stdout and "0 hard-linked" in made.stdout
+        served = out / "simple" / "built" / BUILT
+        assert served.read_bytes() == (project.wheelhouse / BUILT).read_bytes()
+        assert not os.path.samefile(served, project.wheelhouse / BUILT)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
