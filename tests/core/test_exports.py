@@ -313,6 +313,7 @@ def test_pants_toml_points_at_the_wheelhouse_with_no_index_and_wheels_only() -> 
     assert data["python-repos"]["find_links"] == ["file://%(buildroot)s/third/wheelhouse"]
     assert data["python-repos"]["indexes"] == []
     assert data["python"]["resolves_to_only_binary"] == {"python-default": [":all:"]}
+    assert data["python"]["enable_resolves"] is True
     assert data["python"]["interpreter_constraints"] == ["CPython==3.11.*", "CPython==3.12.*"]
 
 
