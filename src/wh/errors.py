@@ -11,6 +11,7 @@
     ├── ResolveError (1)        a target the resolver (pip-compile, uv) cannot resolve
     ├── PexBuildError (1)       pex failed, or a wheel handed to it is unreadable
     ├── PexCheckError (1)       the built PEX does not hold what was asked (it is removed)
+    ├── ExportCheckError (1)    an export failed its own check (nothing was written)
     └── GitError (1)            a git or git-lfs command failed
 
 Every error has a message (what happened, naming the file/target/key) and an
@@ -101,3 +102,7 @@ class PexCheckError(WhError):
 
 class GitError(WhError):
     """A git or git-lfs command failed; the message names the repository."""
+
+
+class ExportCheckError(WhError):
+    """An export failed its own check against wh's choice: nothing was written."""
