@@ -114,6 +114,16 @@ class DiskWheelhouse:
         return []
 
 
+def read_disk(directory: Path) -> tuple[list[HouseFile], list[BuiltWheel]]:
+    """The working-tree wheelhouse's files and record (hashes by the stat cache, kept): what
+    pex and the exports build from."""
+    hashes = HashCache()
+    source = DiskWheelhouse(directory, hashes)
+    files = source.files()
+    hashes.save()
+    return files, source.records()
+
+
 class IndexWheelhouse:
     """The wheelhouse as the git index holds it: what the next commit will contain."""
 

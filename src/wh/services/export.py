@@ -30,7 +30,7 @@ from wh.adapters.cache import HashCache
 from wh.adapters.fs import TMP_PREFIX, atomic_file, atomic_write, atomic_write_many, sha256_file
 from wh.adapters.project import load_config, read_lockfiles
 from wh.adapters.wheelfile import read_metadata_bytes
-from wh.adapters.wheelhouse import DiskWheelhouse
+from wh.adapters.wheelhouse import read_disk
 from wh.core import pants, pylock, simple_index
 from wh.core.config import Config, make_targets, select_platforms
 from wh.core.files import DistFile, is_dist_filename, parse_dist
@@ -110,11 +110,7 @@ def _house(options: ExportOptions) -> _House:
     targets = _configured(config)
     lockfile = _pick_lockfile(project, config, options.lockfile)
     wheelhouse = project / config.wheelhouse
-    hashes = HashCache()
-    source = DiskWheelhouse(wheelhouse, hashes)
-    files = source.files()
-    hashes.save()
-    records = source.records()
+    files, records = read_disk(wheelhouse)
     report = verify(targets, targets, lockfile.requirements, files, records)
     report.findings = [f for f in report.findings if f.kind in BLOCKING]
     digests = {f.filename: f.sha256 for f in files}

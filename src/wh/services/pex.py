@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wh.adapters import pex as pex_tool
-from wh.adapters.cache import HashCache
 from wh.adapters.project import load_config, read_lockfiles
-from wh.adapters.wheelhouse import DiskWheelhouse
+from wh.adapters.wheelhouse import read_disk
 from wh.core.config import Config, make_targets, select_platforms
 from wh.core.lockfile import LockedRequirement
 from wh.core.pexinfo import coverage, parse_pex_info
@@ -79,11 +78,7 @@ def build_pexes(options: PexOptions, reporter: Reporter | None = None) -> PexRun
     if unknown:
         raise UsageError(f"{unknown[0]}: no [tool.wh.pex.{unknown[0]}] table")
     wheelhouse = project / config.wheelhouse
-    hashes = HashCache()
-    source = DiskWheelhouse(wheelhouse, hashes)
-    files = source.files()
-    hashes.save()
-    records = source.records()
+    files, records = read_disk(wheelhouse)
     locks = {lf.path: lf for lf, _ in read_lockfiles(project, config)}
     run = PexRun()
     for name in options.names or list(config.pex):
