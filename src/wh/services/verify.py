@@ -1,7 +1,7 @@
 """``wh verify``: the gate. Checks the wheelhouse against the lockfiles for every target,
 changes nothing, needs no network.
 
-Where the files come from:
+Where the files come from (a source of ``adapters.wheelhouse``, then core decides):
 - default: the working tree (content hashed, with the hash-by-stat cache unless --no-cache);
 - ``--pointers``: the git-lfs pointers in the git index (a pointer's oid is the sha256), so a
   checkout that never downloaded LFS content verifies completeness and integrity;
