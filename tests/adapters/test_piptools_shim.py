@@ -51,7 +51,7 @@ def probe(args, prog_name):
         "unsorted tags": sorted(str(t) for t in target.get_unsorted_tags()),
         "py_version_info": list(target.py_version_info),
         "py_version": target.py_version,
-        "resolver py_version_info": list(resolver_args["py_version_info"]),
+        "resolver py_version_info": resolver_args.get("py_version_info"),
         "file hash": PyPIRepository._get_file_hash(None, link),
         "formats": {
             name: sorted(FormatControl().get_allowed_formats(name)) for name in ("pure", "lxml")
