@@ -24,7 +24,7 @@ from packaging.utils import canonicalize_name
 
 from wh.adapters.cache import cache_dir
 from wh.adapters.pipindex import index_env
-from wh.core.merge import parse_compiled
+from wh.core.lockfile import parse_compiled
 from wh.core.targets import Target
 from wh.errors import UsageError, WhError
 
@@ -178,13 +178,12 @@ def uv_platform(target: Target) -> tuple[str, dict[str, str]]:
     p = target.platform
     arch = {"x86_64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}.get(p.machine)
     if p.family == "linux" and arch:
-        glibc = int(p.tag.split("_")[2])
-        if glibc in _UV_GLIBC:
-            return f"{arch}-manylinux_2_{glibc}", {}
-    elif p.family == "musllinux" and arch and p.tag.startswith("musllinux_1_2_"):
+        if p.version[0] == 2 and p.version[1] in _UV_GLIBC:
+            return f"{arch}-manylinux_2_{p.version[1]}", {}
+    elif p.family == "musllinux" and arch and p.version == (1, 2):
         return f"{arch}-unknown-linux-musl", {}
     elif p.family == "macosx" and arch:
-        major, minor = p.tag.split("_")[1:3]
+        major, minor = p.version
         return f"{arch}-apple-darwin", {"MACOSX_DEPLOYMENT_TARGET": f"{major}.{minor}"}
     elif p.tag == "win_amd64":
         return "x86_64-pc-windows-msvc", {}

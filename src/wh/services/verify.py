@@ -27,7 +27,7 @@ from wh.adapters.project import (
 )
 from wh.adapters.wheelfile import read_metadata
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record
-from wh.core.config import Config, make_targets, select_platforms
+from wh.core.config import Config
 from wh.core.files import is_dist_filename
 from wh.core.lfs import POINTER_MAX, Pointer, parse_pointer
 from wh.core.lockfile import Lockfile
@@ -70,10 +70,8 @@ def run_verify(options: VerifyOptions) -> Report:
         prefix = project.relative_to(repo).as_posix()
         read = _staged_reader(repo, "" if prefix == "." else prefix + "/")
     config = load_config(project, read)
-    selected = make_targets(
-        options.python or config.python, select_platforms(config, options.platforms)
-    )
-    configured = make_targets(config.python, select_platforms(config, None))
+    targets = config.targets(options.platforms, options.python)
+    selected, configured = targets.selected, targets.configured
     lockfiles = read_lockfiles(project, config, read)
     requirements = [r for lockfile, _ in lockfiles for r in lockfile.requirements]
     wheelhouse = project / config.wheelhouse
