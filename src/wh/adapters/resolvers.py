@@ -70,67 +70,74 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], target: Target, tool: s
         raise _error(target, tool, proc.stderr or proc.stdout)
 
 
-def pip_compile_all(
-    jobs: Sequence[Job],
-    project: Path,
-    work: Path,
-    index_urls: Sequence[str],
-    parallel: int,
-    on_done: Callable[[str, float], None],
-) -> list[str | ResolveError]:
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Where and how a set of jobs runs."""
+
+    project: Path  # the subprocesses' working directory
+    work: Path  # a temporary directory for per-target files
+    index_urls: Sequence[str]
+    parallel: int  # resolver processes at a time
+    on_done: Callable[[str, float], None]  # (target name, seconds) as each target resolves
+
+
+def pip_compile_all(jobs: Sequence[Job], batch: Batch) -> list[str | ResolveError]:
     """pip-compile for every job, in one shim process that forks a child per target (one
     process per target where fork is missing); per-target lock texts or errors, in order."""
-    specs = []
-    for job in jobs:
-        out = work / f"{job.target.name}.txt"
-        out.write_text(job.seed)
-        args = [*job.inputs, "-o", str(out), "--generate-hashes", "--allow-unsafe"]
-        args += ["--strip-extras", "--no-header", "--annotation-style=split"]
-        args += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
-        args += ["--no-config", "--newline=LF", "--resolver=backtracking"]
-        args += ["--cache-dir", str(work / f"cache-{job.target.name}")]
-        for name in job.upgrade_packages:
-            args += ["--upgrade-package", name]
-        specs.append(
-            {
-                "name": job.target.name,
-                "target": job.target.complete_platform(),
-                "args": args,
-                "only_wheels": job.only_wheels,
-                "allow_sdist": list(job.allow_sdist),
-                "log": str(work / f"{job.target.name}.log"),
-            }
-        )
-    batches = [specs] if hasattr(os, "fork") else [[spec] for spec in specs]
+    specs = [_shim_job(job, batch.work) for job in jobs]
     codes: dict[str, int] = {}
-    for i, batch in enumerate(batches):
-        path = work / f"batch-{i}.json"
-        path.write_text(json.dumps({"parallel": parallel, "jobs": batch}))
-        cmd = [sys.executable, "-m", "wh.adapters.piptools_shim", str(path)]
-        with subprocess.Popen(
-            cmd,
-            cwd=project,
-            env=clean_env(**index_env(index_urls, "PIP")),
-            stdout=subprocess.PIPE,
-            text=True,
-        ) as proc:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                if line.startswith("done "):
-                    _, name, code, seconds = line.split()
-                    codes[name] = int(code)
-                    if code == "0":
-                        on_done(name, float(seconds))
+    for i, group in enumerate([specs] if hasattr(os, "fork") else [[spec] for spec in specs]):
+        path = batch.work / f"batch-{i}.json"
+        path.write_text(json.dumps({"parallel": batch.parallel, "jobs": group}))
+        codes.update(_run_shim(path, batch))
     results: list[str | ResolveError] = []
-    for job, spec in zip(jobs, specs, strict=True):
-        log = Path(str(spec["log"]))
-        out = work / f"{job.target.name}.txt"
-        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    for job in jobs:
+        log = batch.work / f"{job.target.name}.log"
         if codes.get(job.target.name) != 0:
+            text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
             results.append(_error(job.target, "pip-compile", text))
         else:
-            results.append(out.read_text(encoding="utf-8"))
+            results.append((batch.work / f"{job.target.name}.txt").read_text(encoding="utf-8"))
     return results
+
+
+def _shim_job(job: Job, work: Path) -> dict[str, object]:
+    """One job of the shim's batch file (see :mod:`wh.adapters.piptools_shim`)."""
+    out = work / f"{job.target.name}.txt"
+    out.write_text(job.seed)
+    args = [*job.inputs, "-o", str(out), "--generate-hashes", "--allow-unsafe"]
+    args += ["--strip-extras", "--no-header", "--annotation-style=split"]
+    args += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
+    args += ["--no-config", "--newline=LF", "--resolver=backtracking"]
+    args += ["--cache-dir", str(work / f"cache-{job.target.name}")]
+    for name in job.upgrade_packages:
+        args += ["--upgrade-package", name]
+    return {
+        "name": job.target.name,
+        "target": job.target.complete_platform(),
+        "args": args,
+        "only_wheels": job.only_wheels,
+        "allow_sdist": list(job.allow_sdist),
+        "log": str(work / f"{job.target.name}.log"),
+    }
+
+
+def _run_shim(path: Path, batch: Batch) -> dict[str, int]:
+    """Run one shim process on the batch file at ``path``; each job's exit code by name."""
+    codes: dict[str, int] = {}
+    cmd = [sys.executable, "-m", "wh.adapters.piptools_shim", str(path)]
+    env = clean_env(**index_env(batch.index_urls, "PIP"))
+    with subprocess.Popen(
+        cmd, cwd=batch.project, env=env, stdout=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("done "):
+                _, name, code, seconds = line.split()
+                codes[name] = int(code)
+                if code == "0":
+                    batch.on_done(name, float(seconds))
+    return codes
 
 
 def _error(target: Target, tool: str, output: str) -> ResolveError:
@@ -237,24 +244,17 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
     return text
 
 
-def uv_compile_all(
-    jobs: Sequence[Job],
-    project: Path,
-    work: Path,
-    index_urls: Sequence[str],
-    parallel: int,
-    on_done: Callable[[str, float], None],
-) -> list[str | ResolveError]:
-    """``uv pip compile`` per target, ``parallel`` processes at a time."""
+def uv_compile_all(jobs: Sequence[Job], batch: Batch) -> list[str | ResolveError]:
+    """``uv pip compile`` per target, ``batch.parallel`` processes at a time."""
 
     def one(job: Job) -> str | ResolveError:
         start = time.perf_counter()
         try:
-            text = uv_compile(job, project, work, index_urls)
+            text = uv_compile(job, batch.project, batch.work, batch.index_urls)
         except ResolveError as exc:
             return exc
-        on_done(job.target.name, time.perf_counter() - start)
+        batch.on_done(job.target.name, time.perf_counter() - start)
         return text
 
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, batch.parallel)) as pool:
         return list(pool.map(one, jobs))

@@ -75,6 +75,7 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
     targets = config.targets().configured
     urls = index_urls(config, [])
     result = LockResult(options.resolver, [t.name for t in targets])
+    run = _Run(options, project, targets, urls, config.allow_sdist, reporter)
     checked = False
     for lockfile in config.lockfiles:
         inputs = config.inputs_of(lockfile)
@@ -94,9 +95,7 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
             f"locking {lockfile} from {', '.join(inputs)} for {len(targets)} targets"
             f" with {options.resolver}"
         )
-        lines = _lock_one(
-            options, config.allow_sdist, project, targets, inputs, existing, urls, reporter
-        )
+        lines = _lock_one(run, inputs, existing)
         full = render_header(inputs, result.targets) + render_digests(texts, result.targets)
         full += render(lines, [])
         path = project / lockfile
@@ -118,16 +117,23 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What every lockfile of one ``wh lock`` run is compiled with."""
+
+    options: LockOptions
+    project: Path
+    targets: list[Target]
+    urls: list[str]
+    allow_sdist: Sequence[str]
+    reporter: Reporter
+
+
 def _lock_one(
-    options: LockOptions,
-    allow_sdist: Sequence[str],
-    project: Path,
-    targets: list[Target],
-    inputs: Sequence[str],
-    existing: list[LockedRequirement],
-    urls: list[str],
-    reporter: Reporter,
+    run: _Run, inputs: Sequence[str], existing: list[LockedRequirement]
 ) -> list[tuple[LockedRequirement, str | None]]:
+    """Resolve ``inputs`` for every target, seeded with ``existing``; the merged lines."""
+    options, targets = run.options, run.targets
     compile_all = RESOLVERS[options.resolver]
     upgrades = [canonicalize_name(n) for n in options.upgrade_packages]
     jobs = [
@@ -137,18 +143,19 @@ def _lock_one(
             seed=slice_for(t, [r for r in existing if r.name not in upgrades]),
             upgrade_packages=upgrades,
             only_wheels=options.only_wheels,
-            allow_sdist=allow_sdist,
+            allow_sdist=run.allow_sdist,
         )
         for t in targets
     ]
 
     def done(name: str, seconds: float) -> None:
-        reporter.info(f"  {name}: resolved in {seconds:.1f} s")
+        run.reporter.info(f"  {name}: resolved in {seconds:.1f} s")
 
     # uv runs are light (mostly cache reads): run them all at once; pip-compile is CPU-bound
     parallel = len(jobs) if options.resolver == "uv" else options.jobs
     with tempfile.TemporaryDirectory(prefix="wh-lock-") as tmp:
-        outputs = compile_all(jobs, project, Path(tmp), urls, parallel, done)
+        batch = resolvers.Batch(run.project, Path(tmp), run.urls, parallel, done)
+        outputs = compile_all(jobs, batch)
     failures = [o for o in outputs if isinstance(o, resolvers.ResolveError)]
     if failures:
         raise _grouped(failures)
