@@ -27,7 +27,6 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from wh.core.targets import marker_holds
 from wh.errors import LockfileError
 
 __all__ = [
@@ -66,11 +65,7 @@ class LockedRequirement:
     hashes: frozenset[str]
     source: str  # "file:line" it was read from ("" for a line wh made)
     via: frozenset[str] = frozenset()  # the ``# via`` annotations under it
-
-    def applies(self, environment: Mapping[str, str]) -> bool:
-        """Whether this pin is selected in ``environment`` (a complete PEP 508 environment);
-        for a target, ``target.evaluates(req.marker)``."""
-        return marker_holds(self.marker, environment)
+    # whether a line applies to a target: ``target.evaluates(req.marker)``
 
 
 @dataclass(frozen=True, slots=True)
