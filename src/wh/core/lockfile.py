@@ -119,7 +119,7 @@ def logical_lines(text: str) -> list[Line]:
     pending: list[str] = []
     first = 0
     for number, raw in enumerate(text.removeprefix("\ufeff").splitlines(), start=1):
-        comment_line = _COMMENT.match(raw) is not None
+        comment_line = "#" in raw and _COMMENT.match(raw) is not None
         if raw.endswith("\\") and not comment_line:
             first = first if pending else number
             pending.append(raw.strip("\\"))
@@ -135,7 +135,7 @@ def logical_lines(text: str) -> list[Line]:
 
 
 def _line(number: int, text: str) -> Line:
-    found = _COMMENT.search(text)
+    found = _COMMENT.search(text) if "#" in text else None  # most lines have no "#": no regex
     if found is None:
         return Line(number, text.strip(), "")
     return Line(number, text[: found.start()].strip(), found.group().strip())

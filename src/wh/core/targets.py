@@ -204,6 +204,10 @@ class Target:
     def evaluates(self, marker: Marker | None, extras: Iterable[str] = ()) -> bool:
         """Whether ``marker`` holds on this target (no marker: it does), for the base
         requirement or any of ``extras`` (as installers evaluate a dependency's ``extra``)."""
+        if marker is None:
+            return True
+        if not extras:  # the hot path (every lock line, every target): no further call
+            return marker.evaluate(dict(self.environment))
         return marker_holds(marker, self.environment, extras)
 
     def complete_platform(self) -> dict[str, Any]:
@@ -221,6 +225,8 @@ def marker_holds(
     value leaks in; ``extra`` is "" and then each of ``extras``."""
     if marker is None:
         return True
+    if not extras:  # the common case (packaging sets "extra" to "" itself)
+        return marker.evaluate(dict(environment))
     return any(marker.evaluate({**environment, "extra": e}) for e in ("", *sorted(extras)))
 
 
