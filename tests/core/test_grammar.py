@@ -3,6 +3,8 @@ for ``.in`` files and locks; ``# via`` annotations; the header wh lock writes.""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from wh.core.inputs import check_inputs, requirement_names
@@ -122,7 +124,7 @@ def test_render_line_reads_back_with_hashes_and_via() -> None:
     (back,) = parse_lockfile("lock.txt", lambda _path: text).requirements
     assert (back.name, back.version, back.hashes, back.via) == ("foo", "1.0", {H1, H2}, {"a", "b"})
     assert str(back.marker) == 'sys_platform == "linux"'
-    assert render_line(req, None, via=False) == (
+    assert render_line(replace(req, via=frozenset()), None) == (
         f"foo==1.0 \\\n    --hash=sha256:{H1} \\\n    --hash=sha256:{H2}\n"
     )
 

@@ -12,6 +12,7 @@ import json
 import sys
 from dataclasses import asdict
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wh.errors import WhError
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
     from wh.core.targets import Target
     from wh.core.verify import Report
+    from wh.services.export import ExportResult
     from wh.services.inspect import Inspection
     from wh.services.lock import LockResult
     from wh.services.pex import PexRun
@@ -364,3 +366,35 @@ def inspect_text(result: Inspection) -> None:
         say((f"{target}: no distribution for {', '.join(reqs)}", "red"))
     if not result.coverage.missing:
         say(("every requirement has a distribution on every target", "green"))
+
+
+# --- index, export -------------------------------------------------------------------------
+
+
+def index_text(result: ExportResult) -> None:
+    how = f"{result.linked} hard-linked" + (f", {result.copied} copied" if result.copied else "")
+    say(f"{result.output}: {result.packages} projects, {result.files} files ({how})")
+    for url in result.written:
+        say(f"  pip install --index-url {url} NAME   (uv pip install --index-url {url} NAME)")
+
+
+def export_text(result: ExportResult, wheelhouse: str) -> None:
+    if result.refused is not None:
+        where = result.output or "the export"
+        say(("refused: ", "red"), f"{where}: the wheelhouse is not complete", to_err=True)
+        verify_text(result.refused, wheelhouse)
+        return
+    if result.output is None:
+        sys.stdout.write(result.text)
+    elif len(result.written) > 2:
+        say(f"wrote {result.output}/: {', '.join(Path(p).name for p in result.written)}")
+    else:
+        for path in result.written:
+            say(f"wrote {path}")
+    if result.packages or result.files:
+        say(
+            f"{result.packages} packages, {result.files} wheels, {len(result.targets)} targets",
+            to_err=result.output is None,
+        )
+    for note in result.notes:
+        say(f"note: {note}", to_err=True)

@@ -42,6 +42,7 @@ __all__ = [
     "render_header",
     "render_line",
     "render_recorded",
+    "requirement_text",
 ]
 
 _REGENERATE = "regenerate the lockfile with pip-compile or `uv pip compile` (--generate-hashes)"
@@ -275,17 +276,31 @@ def render(lines: Sequence[tuple[LockedRequirement, str | None]], header: Sequen
     return "".join(out)
 
 
-def render_line(req: LockedRequirement, marker: str | None, *, via: bool = True) -> str:
-    """``name==version ; marker`` with one ``--hash`` line each, then its ``# via``."""
-    head = f"{req.name}=={req.version}" + (f" ; {marker}" if marker else "")
+def render_line(req: LockedRequirement, marker: str | None) -> str:
+    """``name[extras]==version ; marker`` (``marker``: the text this line gets) with one
+    ``--hash`` line each, then its ``# via``."""
     hashes = [f"    --hash=sha256:{digest}" for digest in sorted(req.hashes)]
-    out = " \\\n".join([head, *hashes]) + "\n"
-    names = sorted(req.via) if via else []
+    out = " \\\n".join([_head(req, marker), *hashes]) + "\n"
+    names = sorted(req.via)
     if len(names) == 1:
         out += f"    # via {names[0]}\n"
     elif names:
         out += "    # via\n" + "".join(f"    #   {v}\n" for v in names)
     return out
+
+
+def requirement_text(req: LockedRequirement) -> str:
+    """``name[extras]==version ; marker``, with the line's own marker."""
+    return _head(req, marker_text(req))
+
+
+def marker_text(req: LockedRequirement) -> str | None:
+    return str(req.marker) if req.marker is not None else None
+
+
+def _head(req: LockedRequirement, marker: str | None) -> str:
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    return f"{req.name}{extras}=={req.version}" + (f" ; {marker}" if marker else "")
 
 
 def render_header(inputs: Sequence[str], target_names: Sequence[str]) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from packaging.version import Version
 
@@ -31,8 +31,12 @@ class MergeError(ValueError):
 def slice_for(target: Target, existing: Sequence[LockedRequirement]) -> str:
     """The lines of a universal lock that apply to ``target``, markers dropped: a seed that
     keeps pip-compile's (and uv's) existing pins where they are still valid."""
-    lines = [render_line(r, None, via=False) for r in existing if target.evaluates(r.marker)]
-    return "".join(lines)
+    bare = [replace(r, extras=frozenset(), via=frozenset()) for r in existing]
+    return "".join(
+        render_line(r, None)
+        for r, line in zip(bare, existing, strict=True)
+        if target.evaluates(line.marker)
+    )
 
 
 # --- markers -------------------------------------------------------------------------------
