@@ -31,12 +31,9 @@ class MergeError(ValueError):
 def slice_for(target: Target, existing: Sequence[LockedRequirement]) -> str:
     """The lines of a universal lock that apply to ``target``, markers dropped: a seed that
     keeps pip-compile's (and uv's) existing pins where they are still valid."""
-    bare = [replace(r, extras=frozenset(), via=frozenset()) for r in existing]
-    return "".join(
-        render_line(r, None)
-        for r, line in zip(bare, existing, strict=True)
-        if target.evaluates(line.marker)
-    )
+    applying = [r for r in existing if target.evaluates(r.marker)]
+    bare = (replace(r, extras=frozenset(), via=frozenset()) for r in applying)
+    return "".join(render_line(r, None) for r in bare)
 
 
 # --- markers -------------------------------------------------------------------------------
