@@ -14,7 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 import httpx
 
@@ -34,6 +34,7 @@ NETWORK_ERRORS: tuple[type[Exception], ...] = (
     ExceptionGroup,
 )
 _USERINFO = re.compile(r"(//)[^/@\s]*@")
+_LEADING_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^@]*@")
 
 
 class RetryableStatus(Exception):
@@ -57,7 +58,7 @@ def describe(exc: BaseException, read_timeout: float = READ_TIMEOUT) -> str:
     elif isinstance(exc, httpx.TooManyRedirects):
         text = "too many redirects (a redirect loop)"
     elif isinstance(exc, OverflowError | httpx.InvalidURL | httpx.UnsupportedProtocol):
-        text = f"invalid URL: {exc or type(exc).__name__}"
+        text = f"invalid URL: {str(exc) or type(exc).__name__}"
     else:
         text = str(exc) or _root_cause(exc) or type(exc).__name__
     return _USERINFO.sub(r"\1", text)
@@ -82,9 +83,21 @@ def _root_cause(exc: BaseException) -> str:
 def redact(url: str) -> str:
     """``url`` without user-info, for messages."""
     parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    if "@" in parts.netloc:
+        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    if "@" in url and not _valid_port(parts):
+        # a password holding an unescaped '#', '?' or '/': urlsplit ends the netloc there
+        # ("alice:s3" with port "s3"); everything up to the '@' is user-info
+        return _LEADING_USERINFO.sub(r"\1", url, count=1)
+    return url
+
+
+def _valid_port(parts: SplitResult) -> bool:
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        return False
+    return True
 
 
 class Credentials:
