@@ -17,8 +17,8 @@ from packaging.utils import canonicalize_name
 
 from wh.core import pants, pylock, simple_index
 from wh.core.built import BuiltWheel
-from wh.core.lockfile import LockedRequirement, parse_lockfile
-from wh.core.requirements import render_requirements, requirement_text
+from wh.core.lockfile import LockedRequirement, parse_lockfile, requirement_text
+from wh.core.requirements import render_requirements
 from wh.core.targets import Target, make_target
 from wh.core.verify import HouseFile, verify
 

@@ -9,6 +9,7 @@ import pytest
 from packaging.utils import canonicalize_name
 
 from wh.core.lockfile import LockedRequirement, Lockfile, parse_lockfile
+from wh.core.targets import marker_holds
 from wh.errors import LockfileError
 
 DATA = Path(__file__).parent / "data" / "lockfiles"
@@ -398,7 +399,7 @@ def test_applies_evaluates_against_the_given_environment(
     line: str, env: dict[str, str], expected: bool
 ) -> None:
     (req,) = parse({"req.txt": line}).requirements
-    assert req.applies(env) is expected
+    assert marker_holds(req.marker, env) is expected
 
 
 # --- real lockfiles --------------------------------------------------------------------------
@@ -441,8 +442,8 @@ def test_real_pip_compile_lock() -> None:
     assert str(by_name["rich"].marker) == 'python_version < "3.13"'
     assert "colorama" not in by_name  # resolved on Linux: the win32-only pin is dropped
     assert [r.name for r in lock.requirements if r.marker is not None] == ["rich"]
-    assert not by_name["rich"].applies(environment(python="3.13.1"))
-    assert by_name["rich"].applies(environment(python="3.11.9"))
+    assert not marker_holds(by_name["rich"].marker, environment(python="3.13.1"))
+    assert marker_holds(by_name["rich"].marker, environment(python="3.11.9"))
 
 
 def test_real_uv_universal_lock() -> None:
@@ -454,7 +455,7 @@ def test_real_uv_universal_lock() -> None:
     assert len(by_name["cffi"].hashes) > 50
 
     def selected(env: dict[str, str]) -> set[str]:
-        return {r.name for r in lock.requirements if r.applies(env)}
+        return {r.name for r in lock.requirements if marker_holds(r.marker, env)}
 
     linux, windows = (
         selected(environment("linux", "3.12.4")),

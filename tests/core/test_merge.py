@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import pytest
 from packaging.markers import Marker
 
-from wh.core.lockfile import parse_lockfile
-from wh.core.merge import MergeError, Pin, marker_for, merge, parse_compiled, render, slice_for
+from wh.core.lockfile import LockedRequirement, parse_compiled, parse_lockfile, render
+from wh.core.merge import MergeError, marker_for, merge, slice_for
 from wh.core.targets import Target, make_target
 
 PLATFORMS = (
@@ -218,10 +218,10 @@ def test_marker_for_refuses_targets_no_marker_tells_apart(pair: list[Target]) ->
 @pytest.mark.parametrize("pair", INDISTINGUISHABLE)
 def test_merge_refuses_different_pins_where_no_marker_tells_apart(pair: list[Target]) -> None:
     first, second = pair
-    differing = {first: {"foo": Pin("foo", "1.0")}, second: {"foo": Pin("foo", "2.0")}}
+    differing = {first: {"foo": locked("foo", "1.0")}, second: {"foo": locked("foo", "2.0")}}
     with pytest.raises(MergeError):
         merge(pair, differing)
-    agreeing = {first: {"foo": Pin("foo", "1.0")}, second: {"foo": Pin("foo", "1.0")}}
+    agreeing = {first: {"foo": locked("foo", "1.0")}, second: {"foo": locked("foo", "1.0")}}
     assert [(p.version, m) for p, m in merge(pair, agreeing)] == [("1.0", None)]
 
 
@@ -347,22 +347,31 @@ def test_parse_compiled_collects_hashes_and_via_per_pin(
 # --- merge + render: one universal lock ---------------------------------------------------------
 
 
-def pins(*specs: str, via: Iterable[str] = ()) -> dict[str, Pin]:
+def locked(
+    name: str, version: str, hashes: Iterable[str] = (), via: Iterable[str] = ()
+) -> LockedRequirement:
+    """A lock line as a resolver's output gives it (no marker, no extras)."""
+    return LockedRequirement(
+        name, version, frozenset(), None, frozenset(hashes), "", frozenset(via)
+    )
+
+
+def pins(*specs: str, via: Iterable[str] = ()) -> dict[str, LockedRequirement]:
     """``name==version`` specs, each hashed by its own text."""
     out = {}
     for spec in specs:
         name, version = spec.split("==")
-        out[name] = Pin(name, version, {sha(spec)}, set(via))
+        out[name] = locked(name, version, {sha(spec)}, set(via))
     return out
 
 
-def everywhere(*specs: str) -> dict[Target, dict[str, Pin]]:
+def everywhere(*specs: str) -> dict[Target, dict[str, LockedRequirement]]:
     return {t: pins(*specs) for t in UNIVERSE}
 
 
 def split_by(
     wanted: Callable[[Target], bool], inside: Sequence[str], outside: Sequence[str]
-) -> dict[Target, dict[str, Pin]]:
+) -> dict[Target, dict[str, LockedRequirement]]:
     return {t: pins(*(inside if wanted(t) else outside)) for t in UNIVERSE}
 
 
@@ -415,13 +424,16 @@ MERGED = [
 ]
 
 
-def facts(lines: Sequence[tuple[Pin, str | None]]) -> list[tuple[str, str, list[str]]]:
+def facts(
+    lines: Sequence[tuple[LockedRequirement, str | None]],
+) -> list[tuple[str, str, list[str]]]:
     return [(p.name, p.version, names(selects(m, UNIVERSE))) for p, m in lines]
 
 
 @pytest.mark.parametrize(("results", "expected"), MERGED)
 def test_merge_gives_each_version_an_exact_marker(
-    results: dict[Target, dict[str, Pin]], expected: list[tuple[str, str, set[Target]]]
+    results: dict[Target, dict[str, LockedRequirement]],
+    expected: list[tuple[str, str, set[Target]]],
 ) -> None:
     lines = merge(UNIVERSE, results)
     assert facts(lines) == [(n, v, names(ts)) for n, v, ts in expected]
@@ -432,8 +444,8 @@ def test_merge_gives_each_version_an_exact_marker(
 UNIONS = [
     pytest.param(
         {
-            L11: {"cffi": Pin("cffi", "1.17.1", {sha("linux-311")}, {"cryptography"})},
-            L12: {"cffi": Pin("cffi", "1.17.1", {sha("linux-312")}, {"cryptography"})},
+            L11: {"cffi": locked("cffi", "1.17.1", {sha("linux-311")}, {"cryptography"})},
+            L12: {"cffi": locked("cffi", "1.17.1", {sha("linux-312")}, {"cryptography"})},
         },
         {sha("linux-311"), sha("linux-312")},
         {"cryptography"},
@@ -441,8 +453,8 @@ UNIONS = [
     ),
     pytest.param(
         {
-            L11: {"idna": Pin("idna", "3.7", {sha("idna")}, {"anyio"})},
-            L12: {"idna": Pin("idna", "3.7", {sha("idna")}, {"httpx", "-r requirements.in"})},
+            L11: {"idna": locked("idna", "3.7", {sha("idna")}, {"anyio"})},
+            L12: {"idna": locked("idna", "3.7", {sha("idna")}, {"httpx", "-r requirements.in"})},
         },
         {sha("idna")},
         {"anyio", "httpx", "-r requirements.in"},
@@ -450,8 +462,8 @@ UNIONS = [
     ),
     pytest.param(
         {
-            L11: {"idna": Pin("idna", "3.7")},
-            L12: {"idna": Pin("idna", "3.7", {sha("idna")})},
+            L11: {"idna": locked("idna", "3.7")},
+            L12: {"idna": locked("idna", "3.7", {sha("idna")})},
         },
         {sha("idna")},
         set(),
@@ -462,7 +474,7 @@ UNIONS = [
 
 @pytest.mark.parametrize(("results", "hashes", "via"), UNIONS)
 def test_merge_unites_hashes_and_via(
-    results: dict[Target, dict[str, Pin]], hashes: set[str], via: set[str]
+    results: dict[Target, dict[str, LockedRequirement]], hashes: set[str], via: set[str]
 ) -> None:
     targets = list(results)
     ((pin, marker),) = merge(targets, results)
@@ -471,27 +483,27 @@ def test_merge_unites_hashes_and_via(
 
 def test_merge_does_not_mutate_its_inputs() -> None:
     results = {
-        L11: {"idna": Pin("idna", "3.7", {sha("a")}, {"x"})},
-        L12: {"idna": Pin("idna", "3.7", {sha("b")}, {"y"})},
+        L11: {"idna": locked("idna", "3.7", {sha("a")}, {"x"})},
+        L12: {"idna": locked("idna", "3.7", {sha("b")}, {"y"})},
     }
     merge([L11, L12], results)
-    assert results[L11]["idna"] == Pin("idna", "3.7", {sha("a")}, {"x"})
-    assert results[L12]["idna"] == Pin("idna", "3.7", {sha("b")}, {"y"})
+    assert results[L11]["idna"] == locked("idna", "3.7", {sha("a")}, {"x"})
+    assert results[L12]["idna"] == locked("idna", "3.7", {sha("b")}, {"y"})
 
 
 def permuted(
-    results: Mapping[Target, Mapping[str, Pin]], seed: int
-) -> tuple[list[Target], dict[Target, dict[str, Pin]]]:
+    results: Mapping[Target, Mapping[str, LockedRequirement]], seed: int
+) -> tuple[list[Target], dict[Target, dict[str, LockedRequirement]]]:
     """The same results with the universe, the targets and every target's pins reordered."""
     rng = random.Random(seed)
     order = list(results)
     rng.shuffle(order)
-    shuffled: dict[Target, dict[str, Pin]] = {}
+    shuffled: dict[Target, dict[str, LockedRequirement]] = {}
     for t in order:
         items = list(results[t].items())
         rng.shuffle(items)
         shuffled[t] = {
-            k: Pin(p.name, p.version, set(sorted(p.hashes, reverse=True)), set(p.via))
+            k: locked(p.name, p.version, set(sorted(p.hashes, reverse=True)), set(p.via))
             for k, p in items
         }
     targets = list(UNIVERSE)
@@ -503,7 +515,7 @@ def permuted(
     "results", [p.values[0] for p in MERGED], ids=[f"{p.id}, in any order" for p in MERGED]
 )
 def test_merge_and_render_give_the_same_bytes_in_any_order(
-    results: dict[Target, dict[str, Pin]],
+    results: dict[Target, dict[str, LockedRequirement]],
 ) -> None:
     first = render(merge(UNIVERSE, results), ["wh lock"])
     for seed in range(5):
@@ -512,7 +524,9 @@ def test_merge_and_render_give_the_same_bytes_in_any_order(
 
 
 @pytest.mark.parametrize("results", [p.values[0] for p in MERGED], ids=[p.id for p in MERGED])
-def test_render_parses_back_to_the_merged_lines(results: dict[Target, dict[str, Pin]]) -> None:
+def test_render_parses_back_to_the_merged_lines(
+    results: dict[Target, dict[str, LockedRequirement]],
+) -> None:
     lines = merge(UNIVERSE, results)
     text = render(lines, ["This file is autogenerated by wh lock", ""])
     files = {"lockfiles/requirements.txt": text}
@@ -527,7 +541,7 @@ def test_render_parses_back_to_the_merged_lines(results: dict[Target, dict[str, 
 
 RENDERED = [
     pytest.param(
-        [(Pin("idna", "3.7", {sha("b"), sha("a")}, {"anyio"}), None)],
+        [(locked("idna", "3.7", {sha("b"), sha("a")}, {"anyio"}), None)],
         ["autogenerated", ""],
         "# autogenerated\n#\n"
         "idna==3.7 \\\n"
@@ -537,7 +551,12 @@ RENDERED = [
         id="a header, sorted hashes and a one-line via",
     ),
     pytest.param(
-        [(Pin("appnope", "0.1.4", set(), {"z", "-r requirements.in"}), 'sys_platform == "darwin"')],
+        [
+            (
+                locked("appnope", "0.1.4", set(), {"z", "-r requirements.in"}),
+                'sys_platform == "darwin"',
+            )
+        ],
         [],
         'appnope==0.1.4 ; sys_platform == "darwin"\n'
         "    # via\n"
@@ -546,7 +565,7 @@ RENDERED = [
         id="a marker, no hashes and a sorted multi-line via",
     ),
     pytest.param(
-        [(Pin("idna", "3.7", {sha("a")}), None)],
+        [(locked("idna", "3.7", {sha("a")}), None)],
         [],
         f"idna==3.7 \\\n    --hash=sha256:{sha('a')}\n",
         id="no via writes no via",
@@ -556,7 +575,7 @@ RENDERED = [
 
 @pytest.mark.parametrize(("lines", "header", "expected"), RENDERED)
 def test_render_writes_pip_tools_format(
-    lines: list[tuple[Pin, str | None]], header: list[str], expected: str
+    lines: list[tuple[LockedRequirement, str | None]], header: list[str], expected: str
 ) -> None:
     assert render(lines, header) == expected
 

@@ -26,8 +26,7 @@ from tests.support.index import SimpleIndex
 from tests.support.netenv import isolated_env
 from tests.support.static import StaticFiles
 from tests.support.wheels import make_wheel, sha256_of
-from wh.core.lockfile import parse_lockfile
-from wh.core.requirements import requirement_text
+from wh.core.lockfile import parse_lockfile, requirement_text
 from wh.core.targets import make_target
 
 ABI = f"cp{sys.version_info.major}{sys.version_info.minor}"

@@ -66,8 +66,7 @@ def locking(project: Project) -> Iterator[tuple[Project, SimpleIndex]]:
 
 def pins(lock_text: str, target_index: int) -> set[tuple[str, str]]:
     reqs = parse_lockfile("lock", lambda p: lock_text).requirements
-    env = TARGETS[target_index].environment
-    return {(r.name, r.version) for r in reqs if r.applies(env)}
+    return {(r.name, r.version) for r in reqs if TARGETS[target_index].evaluates(r.marker)}
 
 
 def uv_pins(project: Project, url: str, index: int) -> set[tuple[str, str]]:

@@ -49,19 +49,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-MARKER_KEYS = (
-    "implementation_name",
-    "implementation_version",
-    "os_name",
-    "platform_machine",
-    "platform_python_implementation",
-    "platform_release",
-    "platform_system",
-    "platform_version",
-    "python_full_version",
-    "python_version",
-    "sys_platform",
-)
+from wh.core.targets import MARKER_KEYS
 
 
 def _load(doc: dict[str, Any]) -> tuple[dict[str, str], list[str], tuple[int, int, int]]:

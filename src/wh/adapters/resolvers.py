@@ -24,7 +24,7 @@ from packaging.utils import canonicalize_name
 
 from wh.adapters.cache import cache_dir
 from wh.adapters.pipindex import index_env
-from wh.core.merge import parse_compiled
+from wh.core.lockfile import parse_compiled
 from wh.core.targets import Target
 from wh.errors import ResolveError, UsageError
 
@@ -44,18 +44,6 @@ class Job:
     allow_sdist: Sequence[str]
 
 
-@dataclass(frozen=True, slots=True)
-class Run:
-    """Where and how a set of jobs is resolved: the project (inputs are relative to it), a
-    scratch directory, the indexes, how many at once, and who hears of each target done."""
-
-    project: Path
-    work: Path
-    index_urls: Sequence[str]
-    parallel: int
-    on_done: Callable[[str, float], None]
-
-
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
@@ -70,45 +58,39 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], target: Target, tool: s
         raise _error(target, tool, proc.stderr or proc.stdout)
 
 
-def pip_compile_all(jobs: Sequence[Job], run: Run) -> list[str | ResolveError]:
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Where and how a set of jobs runs."""
+
+    project: Path  # the subprocesses' working directory
+    work: Path  # a temporary directory for per-target files
+    index_urls: Sequence[str]
+    parallel: int  # resolver processes at a time
+    on_done: Callable[[str, float], None]  # (target name, seconds) as each target resolves
+
+
+def pip_compile_all(jobs: Sequence[Job], batch: Batch) -> list[str | ResolveError]:
     """pip-compile for every job, in one shim process that forks a child per target (one
     process per target where fork is missing); per-target lock texts or errors, in order."""
-    work = run.work
-    specs = [_shim_spec(job, work) for job in jobs]
-    batches = [specs] if hasattr(os, "fork") else [[spec] for spec in specs]
+    specs = [_shim_job(job, batch.work) for job in jobs]
     codes: dict[str, int] = {}
-    for i, batch in enumerate(batches):
-        path = work / f"batch-{i}.json"
-        path.write_text(json.dumps({"parallel": run.parallel, "jobs": batch}))
-        cmd = [sys.executable, "-m", "wh.adapters.piptools_shim", str(path)]
-        with subprocess.Popen(
-            cmd,
-            cwd=run.project,
-            env=clean_env(**index_env(run.index_urls, "PIP")),
-            stdout=subprocess.PIPE,
-            text=True,
-        ) as proc:
-            assert proc.stdout is not None
-            for line in proc.stdout:
-                if line.startswith("done "):
-                    _, name, code, seconds = line.split()
-                    codes[name] = int(code)
-                    if code == "0":
-                        run.on_done(name, float(seconds))
+    for i, group in enumerate([specs] if hasattr(os, "fork") else [[spec] for spec in specs]):
+        path = batch.work / f"batch-{i}.json"
+        path.write_text(json.dumps({"parallel": batch.parallel, "jobs": group}))
+        codes.update(_run_shim(path, batch))
     results: list[str | ResolveError] = []
-    for job, spec in zip(jobs, specs, strict=True):
-        log = Path(str(spec["log"]))
-        out = work / f"{job.target.name}.txt"
-        text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    for job in jobs:
+        log = batch.work / f"{job.target.name}.log"
         if codes.get(job.target.name) != 0:
+            text = log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
             results.append(_error(job.target, "pip-compile", text))
         else:
-            results.append(out.read_text(encoding="utf-8"))
+            results.append((batch.work / f"{job.target.name}.txt").read_text(encoding="utf-8"))
     return results
 
 
-def _shim_spec(job: Job, work: Path) -> dict[str, object]:
-    """One target's pip-compile run as the shim reads it (its seed written to the output)."""
+def _shim_job(job: Job, work: Path) -> dict[str, object]:
+    """One job of the shim's batch file (see :mod:`wh.adapters.piptools_shim`)."""
     out = work / f"{job.target.name}.txt"
     out.write_text(job.seed)
     args = [*job.inputs, "-o", str(out), "--generate-hashes", "--allow-unsafe"]
@@ -126,6 +108,24 @@ def _shim_spec(job: Job, work: Path) -> dict[str, object]:
         "allow_sdist": list(job.allow_sdist),
         "log": str(work / f"{job.target.name}.log"),
     }
+
+
+def _run_shim(path: Path, batch: Batch) -> dict[str, int]:
+    """Run one shim process on the batch file at ``path``; each job's exit code by name."""
+    codes: dict[str, int] = {}
+    cmd = [sys.executable, "-m", "wh.adapters.piptools_shim", str(path)]
+    env = clean_env(**index_env(batch.index_urls, "PIP"))
+    with subprocess.Popen(
+        cmd, cwd=batch.project, env=env, stdout=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("done "):
+                _, name, code, seconds = line.split()
+                codes[name] = int(code)
+                if code == "0":
+                    batch.on_done(name, float(seconds))
+    return codes
 
 
 def _error(target: Target, tool: str, output: str) -> ResolveError:
@@ -173,13 +173,12 @@ def uv_platform(target: Target) -> tuple[str, dict[str, str]]:
     p = target.platform
     arch = {"x86_64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}.get(p.machine)
     if p.family == "linux" and arch:
-        glibc = int(p.tag.split("_")[2])
-        if glibc in _UV_GLIBC:
-            return f"{arch}-manylinux_2_{glibc}", {}
-    elif p.family == "musllinux" and arch and p.tag.startswith("musllinux_1_2_"):
+        if p.version[0] == 2 and p.version[1] in _UV_GLIBC:
+            return f"{arch}-manylinux_2_{p.version[1]}", {}
+    elif p.family == "musllinux" and arch and p.version == (1, 2):
         return f"{arch}-unknown-linux-musl", {}
     elif p.family == "macosx" and arch:
-        major, minor = p.tag.split("_")[1:3]
+        major, minor = p.version
         return f"{arch}-apple-darwin", {"MACOSX_DEPLOYMENT_TARGET": f"{major}.{minor}"}
     elif p.tag == "win_amd64":
         return "x86_64-pc-windows-msvc", {}
@@ -233,17 +232,17 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
     return text
 
 
-def uv_compile_all(jobs: Sequence[Job], run: Run) -> list[str | ResolveError]:
-    """``uv pip compile`` per target, ``parallel`` processes at a time."""
+def uv_compile_all(jobs: Sequence[Job], batch: Batch) -> list[str | ResolveError]:
+    """``uv pip compile`` per target, ``batch.parallel`` processes at a time."""
 
     def one(job: Job) -> str | ResolveError:
         start = time.perf_counter()
         try:
-            text = uv_compile(job, run.project, run.work, run.index_urls)
+            text = uv_compile(job, batch.project, batch.work, batch.index_urls)
         except ResolveError as exc:
             return exc
-        run.on_done(job.target.name, time.perf_counter() - start)
+        batch.on_done(job.target.name, time.perf_counter() - start)
         return text
 
-    with ThreadPoolExecutor(max_workers=max(1, run.parallel)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, batch.parallel)) as pool:
         return list(pool.map(one, jobs))

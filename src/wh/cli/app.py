@@ -407,11 +407,9 @@ def platforms(
 ) -> int:
     """List the targets: each one's compatible tag count and its full marker environment."""
     from wh.adapters.project import load_config
-    from wh.core.config import make_targets, select_platforms
 
     config = load_config(project, required=False)
-    pythons = _split(python) or config.python
-    targets = make_targets(pythons, select_platforms(config, _split(platforms)))
+    targets = config.targets(_split(platforms), _split(python)).selected
     if format is Format.json:
         print(render.platforms_json(targets))
     else:
@@ -449,6 +447,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
+    """The ``wh`` program (console script and ``python -m wh``)."""
+    from wh.adapters import keep_httpx_cli_out
+
+    keep_httpx_cli_out()
     sys.exit(main())
 
 

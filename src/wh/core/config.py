@@ -63,6 +63,26 @@ class Config:
         stem = lockfile[: -len(".txt")] if lockfile.endswith(".txt") else lockfile
         return (f"{stem}.in",)
 
+    def targets(
+        self, platforms: Sequence[str] | None = None, python: Sequence[str] | None = None
+    ) -> TargetSet:
+        """The targets a command works on (families or tags in ``platforms``, None: all
+        configured; ``python``, empty: the configured ones), and every configured target."""
+        selected = make_targets(python or self.python, select_platforms(self, platforms))
+        configured = make_targets(self.python, select_platforms(self, None))
+        return TargetSet(selected, configured)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSet:
+    selected: list[Target]  # what this run works on
+    configured: list[Target]  # every target [tool.wh] names (their files are kept)
+
+    @property
+    def others(self) -> list[Target]:
+        """Configured targets this run does not work on."""
+        return [t for t in self.configured if t not in self.selected]
+
 
 def _strings(key: str, value: Any, *, empty: bool = False) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):

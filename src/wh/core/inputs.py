@@ -3,37 +3,10 @@
 
 from __future__ import annotations
 
-import re
-
 from packaging.requirements import InvalidRequirement, Requirement
 
-from wh.core.lockfile import include_path
+from wh.core.lockfile import include_path, include_target, logical_lines
 from wh.errors import LockfileError
-
-_COMMENT = re.compile(r"(^|\s+)#.*$")
-
-
-def _logical_lines(text: str) -> list[tuple[int, str]]:
-    """pip's reading: comments stripped (``#`` at the start or after white space), then
-    backslash continuations joined; a comment line ends a continuation."""
-    lines: list[tuple[int, str]] = []
-    start, parts = 0, list[str]()
-    for number, raw in enumerate(text.splitlines(), 1):
-        code = _COMMENT.sub("", raw)
-        if not parts:
-            start = number
-        if code.endswith("\\") and code.strip() == raw.strip():
-            parts.append(code[:-1])
-            continue
-        parts.append(code)
-        lines.append((start, " ".join(parts)))
-        parts = []
-    if parts:
-        lines.append((start, " ".join(parts)))
-    return lines
-
-
-_INCLUDE = re.compile(r"(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+|(?=[^\s=-]))(\S+)")
 
 
 def check_inputs(path: str, text: str) -> list[str]:
@@ -41,13 +14,13 @@ def check_inputs(path: str, text: str) -> list[str]:
     wh can lock (a name with optional extras, specifiers and markers), or that includes a
     file outside the project. Returns the project-relative files it includes."""
     includes: list[str] = []
-    for start, line in _logical_lines(text):
-        code = line.strip()
+    for line in logical_lines(text):
+        start, code = line.number, line.code
         if not code:
             continue
         if code.startswith("-"):  # an option (-r, -c, --index-url ...) pip-compile reads
-            if m := _INCLUDE.fullmatch(code):
-                includes.append(_include(path, start, m[1]))
+            if (target := include_target(code)) is not None:
+                includes.append(_include(path, start, target))
             continue
         try:
             req = Requirement(code)
@@ -78,8 +51,7 @@ def _include(path: str, line: int, target: str) -> str:
 def requirement_names(text: str) -> list[str]:
     """The names a requirement file asks for (after :func:`check_inputs` accepted it)."""
     names = []
-    for _start, line in _logical_lines(text):
-        code = line.strip()
-        if code and not code.startswith("-"):
-            names.append(Requirement(code).name)
+    for line in logical_lines(text):
+        if line.code and not line.code.startswith("-"):
+            names.append(Requirement(line.code).name)
     return names

@@ -6,19 +6,19 @@ those targets among the configured ones, as simply as the target set allows:
 ``sys_platform == "darwin"``, ``python_version < "3.12"``, ``platform_machine == "arm64"``,
 a conjunction of two, a disjunction of such terms, and only then one term per target kind.
 Hashes are the union over targets (each covers every file of the version); ``# via``
-annotations are kept. Same per-target results, same bytes.
+annotations are kept. Same per-target results, same bytes (written by
+:func:`wh.core.lockfile.render`).
 """
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
-from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from wh.core.lockfile import LockedRequirement, parse_lockfile
+from wh.core.lockfile import LockedRequirement, render_line
 from wh.core.targets import Target
 
 FEATURES = ("sys_platform", "platform_machine", "python_version")
@@ -28,47 +28,12 @@ class MergeError(ValueError):
     pass
 
 
-@dataclass(slots=True)
-class Pin:
-    name: str
-    version: str
-    hashes: set[str] = field(default_factory=set)
-    via: set[str] = field(default_factory=set)
-
-
-def parse_compiled(text: str, label: str) -> dict[str, Pin]:
-    """A per-target pip-compile / uv output: every pin with its hashes and ``# via``."""
-    pins: dict[str, Pin] = {}
-    for req in parse_lockfile(label, lambda path: text).requirements:
-        pins[req.name] = Pin(req.name, req.version, set(req.hashes))
-    current: Pin | None = None
-    in_via = False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if line and not line[0].isspace() and not line.startswith(("#", "-")):
-            name = line.split("==", 1)[0].split(";")[0].split("[")[0].strip()
-            current, in_via = pins.get(canonicalize_name(name)), False
-        elif current is not None and stripped.startswith("# via"):
-            rest = stripped.removeprefix("# via").strip()
-            in_via = not rest
-            if rest:
-                current.via.add(rest)
-        elif current is not None and in_via and stripped.startswith("#   "):
-            current.via.add(stripped.removeprefix("#").strip())
-        elif not stripped.startswith("--hash"):
-            in_via = False
-    return pins
-
-
 def slice_for(target: Target, existing: Sequence[LockedRequirement]) -> str:
     """The lines of a universal lock that apply to ``target``, markers dropped: a seed that
     keeps pip-compile's (and uv's) existing pins where they are still valid."""
-    lines = []
-    for req in existing:
-        if req.applies(target.environment):
-            hashes = "".join(f" \\\n    --hash=sha256:{h}" for h in sorted(req.hashes))
-            lines.append(f"{req.name}=={req.version}{hashes}\n")
-    return "".join(lines)
+    applying = [r for r in existing if target.evaluates(r.marker)]
+    bare = (replace(r, extras=frozenset(), via=frozenset()) for r in applying)
+    return "".join(render_line(r, None) for r in bare)
 
 
 # --- markers -------------------------------------------------------------------------------
@@ -155,32 +120,32 @@ def _group(term: _Term) -> str:
 
 
 def merge(
-    universe: Sequence[Target], results: Mapping[Target, Mapping[str, Pin]]
-) -> list[tuple[Pin, str | None]]:
-    """One (pin, marker) per package version, sorted by name then version."""
-    by_version: dict[tuple[str, str], tuple[Pin, set[Target]]] = {}
+    universe: Sequence[Target], results: Mapping[Target, Mapping[str, LockedRequirement]]
+) -> list[tuple[LockedRequirement, str | None]]:
+    """One (line, marker) per package version, sorted by name then version: the union of the
+    targets' hashes and ``# via``, and the marker selecting the targets that pinned it."""
+    hashes: dict[tuple[str, str], set[str]] = {}
+    via: dict[tuple[str, str], set[str]] = {}
+    pinned_on: dict[tuple[str, str], set[Target]] = {}
     for target in universe:
-        for name, pin in results[target].items():
-            key = (name, pin.version)
-            merged, targets = by_version.setdefault(key, (Pin(name, pin.version), set()))
-            merged.hashes |= pin.hashes
-            merged.via |= pin.via
-            targets.add(target)
-    ordered = sorted(by_version.items(), key=lambda item: (item[0][0], Version(item[0][1])))
-    return [(pin, marker_for(targets, universe)) for _key, (pin, targets) in ordered]
-
-
-def render(lines: Sequence[tuple[Pin, str | None]], header: Sequence[str]) -> str:
-    out = [f"#{' ' + h if h else ''}\n" for h in header]
-    for pin, marker in lines:
-        head = f"{pin.name}=={pin.version}" + (f" ; {marker}" if marker else "")
-        hashes = sorted(pin.hashes)
-        out.append(head + (" \\\n" if hashes else "\n"))
-        for i, digest in enumerate(hashes):
-            out.append(f"    --hash=sha256:{digest}" + (" \\\n" if i < len(hashes) - 1 else "\n"))
-        via = sorted(pin.via)
-        if len(via) == 1:
-            out.append(f"    # via {via[0]}\n")
-        elif via:
-            out.append("    # via\n" + "".join(f"    #   {v}\n" for v in via))
-    return "".join(out)
+        for name, req in results[target].items():
+            release = (name, req.version)
+            hashes.setdefault(release, set()).update(req.hashes)
+            via.setdefault(release, set()).update(req.via)
+            pinned_on.setdefault(release, set()).add(target)
+    ordered = sorted(pinned_on, key=lambda release: (release[0], Version(release[1])))
+    return [
+        (
+            LockedRequirement(
+                name,
+                version,
+                frozenset(),
+                None,
+                frozenset(hashes[name, version]),
+                "",
+                frozenset(via[name, version]),
+            ),
+            marker_for(pinned_on[name, version], universe),
+        )
+        for name, version in ordered
+    ]

@@ -73,7 +73,7 @@ def _served(text: str, target: Target, dists: Sequence[DistFile]) -> bool:
         req = Requirement(text)
     except InvalidRequirement:
         return False
-    if req.marker is not None and not req.marker.evaluate(dict(target.environment)):
+    if not target.evaluates(req.marker):
         return True  # not needed on this target
     name = canonicalize_name(req.name)
     return any(

@@ -61,7 +61,7 @@ def applicable(
     """The lock lines whose markers hold on ``target``, each (name, version) once."""
     seen: dict[tuple[str, str], LockedRequirement] = {}
     for req in requirements:
-        if req.applies(target.environment):
+        if target.evaluates(req.marker):
             seen.setdefault((req.name, req.version), req)
     return list(seen.values())
 

@@ -9,17 +9,11 @@ wheelhouse wheels chosen for that pinned version.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from packaging.version import Version
 
-from wh.core.lockfile import LockedRequirement
-
-
-def requirement_text(req: LockedRequirement) -> str:
-    """``name[extras]==version ; marker``, as a lock line writes it."""
-    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
-    marker = f" ; {req.marker}" if req.marker is not None else ""
-    return f"{req.name}{extras}=={req.version}{marker}"
+from wh.core.lockfile import LockedRequirement, marker_text, render_line
 
 
 def render_requirements(
@@ -32,9 +26,9 @@ def render_requirements(
     out = [f"# {line}".rstrip() for line in header]
     seen: set[str] = set()
     for req in requirements:
-        text = requirement_text(req)
-        hashes = sorted(req.hashes | wheel_hashes.get((req.name, Version(req.version)), set()))
-        entry = " \\\n".join([text, *(f"    --hash=sha256:{h}" for h in hashes)])
+        hashes = req.hashes | wheel_hashes.get((req.name, Version(req.version)), set())
+        line = replace(req, hashes=frozenset(hashes), via=frozenset())
+        entry = render_line(line, marker_text(req)).removesuffix("\n")
         if entry not in seen:
             seen.add(entry)
             out.append(entry)

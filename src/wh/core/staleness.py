@@ -3,33 +3,31 @@
 ``wh lock`` writes one ``# wh-input: sha256=HEX PATH`` line per requirement file it read
 (includes too) and one ``# wh-targets: sha256=HEX`` line for the targets, so ``wh verify``
 can tell a lock that no longer matches its ``.in`` files or targets (as ``uv lock --check``
-does). Pure: the caller reads the files.
+does). Pure: the caller reads the files. The header lines themselves are written and read by
+:mod:`wh.core.lockfile`; this module computes and compares the digests.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 
-_INPUT = re.compile(r"# wh-input: sha256=([0-9a-f]{64}) (.+)")
-_TARGETS = re.compile(r"# wh-targets: sha256=([0-9a-f]{64})")
+from wh.core.lockfile import Recorded, read_recorded, render_recorded, strip_comment
 
-
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    inputs: Mapping[str, str]  # path -> sha256 of its text
-    targets: str
-
-
-_COMMENT = re.compile(r"(^|\s+)#.*$")
+__all__ = [
+    "Recorded",
+    "changes",
+    "parse_digests",
+    "render_digests",
+    "targets_digest",
+    "text_digest",
+]
 
 
 def text_digest(text: str) -> str:
     """sha256 of what a requirement file says: comments, blank lines, trailing white space and
     line endings (a CRLF checkout) leave it unchanged."""
-    lines = (_COMMENT.sub("", line).rstrip() for line in text.splitlines())
+    lines = (strip_comment(line).rstrip() for line in text.splitlines())
     return hashlib.sha256("\n".join(line for line in lines if line).encode()).hexdigest()
 
 
@@ -39,22 +37,13 @@ def targets_digest(names: Sequence[str]) -> str:
 
 def render_digests(inputs: Mapping[str, str], target_names: Sequence[str]) -> str:
     """Header lines for ``inputs`` (path -> text, in reading order) and the targets."""
-    lines = [f"# wh-input: sha256={text_digest(text)} {path}\n" for path, text in inputs.items()]
-    return "".join(lines) + f"# wh-targets: sha256={targets_digest(target_names)}\n#\n"
+    digests = {path: text_digest(text) for path, text in inputs.items()}
+    return render_recorded(Recorded(digests, targets_digest(target_names)))
 
 
 def parse_digests(lock_text: str) -> Recorded | None:
     """The digests a lock's header records; None for a lock written by another tool."""
-    inputs: dict[str, str] = {}
-    targets = None
-    for line in lock_text.splitlines():
-        if not line.startswith("#"):
-            break  # the header ends at the first requirement
-        if m := _INPUT.fullmatch(line.rstrip()):
-            inputs[m[2]] = m[1]
-        elif m := _TARGETS.fullmatch(line.rstrip()):
-            targets = m[1]
-    return Recorded(inputs, targets) if targets is not None else None
+    return read_recorded(lock_text)
 
 
 def changes(

@@ -15,12 +15,13 @@ sync, verify and pex all read this one model.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
+from packaging.markers import Marker
 from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms, parse_tag
 from packaging.version import InvalidVersion, Version
 
@@ -69,6 +70,7 @@ class Platform:
     machine: str
     release: str
     accepted: tuple[str, ...]
+    version: tuple[int, int] = (0, 0)  # glibc, musl or macOS (major, minor); (0, 0): none
 
 
 def parse_platform(tag: str) -> Platform:
@@ -80,8 +82,9 @@ def parse_platform(tag: str) -> Platform:
         return _linux(tag, (int(m[1]), int(m[2])), m[3])
     if m := _MUSLLINUX_RE.fullmatch(tag):
         arch = m[3]
-        accepted = musllinux_platforms((int(m[1]), int(m[2])), arch)
-        return Platform(tag, "musllinux", "linux", "Linux", "posix", arch, "", tuple(accepted))
+        musl = (int(m[1]), int(m[2]))
+        accepted = musllinux_platforms(musl, arch)
+        return Platform(tag, "musllinux", "linux", "Linux", "posix", arch, "", (*accepted,), musl)
     if m := _MACOS_RE.fullmatch(tag):
         major, minor, arch = int(m[1]), int(m[2]), m[3]
         if arch not in _MACOS_ARCHES or major < 10 or (arch == "arm64" and major < 11):
@@ -105,6 +108,7 @@ def parse_platform(tag: str) -> Platform:
             machine,
             darwin_release(major, minor),
             tuple(accepted),
+            (major, minor),
         )
     if tag in _WINDOWS:
         return Platform(tag, "windows", "win32", "Windows", "nt", _WINDOWS[tag], "10", (tag,))
@@ -137,7 +141,7 @@ def _linux(tag: str, glibc: tuple[int, int], arch: str) -> Platform:
         )
     tag = f"manylinux_{glibc[0]}_{glibc[1]}_{arch}"
     accepted = manylinux_platforms(glibc, arch)
-    return Platform(tag, "linux", "linux", "Linux", "posix", arch, "", tuple(accepted))
+    return Platform(tag, "linux", "linux", "Linux", "posix", arch, "", tuple(accepted), glibc)
 
 
 def parse_python(text: str) -> Version:
@@ -192,12 +196,33 @@ class Target:
         ranks = [self.priority[t] for t in tags if t in self.priority]
         return min(ranks) if ranks else None
 
+    def evaluates(self, marker: Marker | None, extras: Iterable[str] = ()) -> bool:
+        """Whether ``marker`` holds on this target (no marker: it does), for the base
+        requirement or any of ``extras`` (as installers evaluate a dependency's ``extra``)."""
+        if marker is None:
+            return True
+        if not extras:  # the hot path (every lock line, every target): no further call
+            return marker.evaluate(dict(self.environment))
+        return marker_holds(marker, self.environment, extras)
+
     def complete_platform(self) -> dict[str, Any]:
         """The ``--complete-platform`` JSON document pex accepts."""
         return {
             "marker_environment": dict(self.environment),
             "compatible_tags": [str(t) for t in self.tags],
         }
+
+
+def marker_holds(
+    marker: Marker | None, environment: Mapping[str, str], extras: Iterable[str] = ()
+) -> bool:
+    """The one marker evaluation: ``environment`` is complete (every PEP 508 key), so no host
+    value leaks in; ``extra`` is "" and then each of ``extras``."""
+    if marker is None:
+        return True
+    if not extras:  # the common case (packaging sets "extra" to "" itself)
+        return marker.evaluate(dict(environment))
+    return any(marker.evaluate({**environment, "extra": e}) for e in ("", *sorted(extras)))
 
 
 def cpython_abi(python: Version) -> str:
@@ -212,6 +237,22 @@ def _tags(python: Version, platform: Platform) -> Iterator[Tag]:
     abi = cpython_abi(python)
     yield from cpython_tags(version, [abi], platform.accepted)
     yield from compatible_tags(version, abi, platform.accepted)
+
+
+# The complete PEP 508 marker environment: a target states every key (none from the host).
+MARKER_KEYS = (
+    "implementation_name",
+    "implementation_version",
+    "os_name",
+    "platform_machine",
+    "platform_python_implementation",
+    "platform_release",
+    "platform_system",
+    "platform_version",
+    "python_full_version",
+    "python_version",
+    "sys_platform",
+)
 
 
 def _environment(python: Version, platform: Platform) -> dict[str, str]:
@@ -262,8 +303,9 @@ def from_complete_platform(document: Mapping[str, Any]) -> Target:
     family = {"darwin": "macosx", "win32": "windows"}.get(system, "linux")
     if best.platform.startswith("musllinux"):
         family = "musllinux"
+    tag = _macos_tag(best.platform, env.get("platform_release", "")) or best.platform
     platform = Platform(
-        _macos_tag(best.platform, env.get("platform_release", "")) or best.platform,
+        tag,
         family,
         system,
         env.get("platform_system", ""),
@@ -271,6 +313,7 @@ def from_complete_platform(document: Mapping[str, Any]) -> Target:
         env.get("platform_machine", ""),
         env.get("platform_release", ""),
         accepted,
+        _tag_version(tag),
     )
     return Target(
         python=python,
@@ -279,6 +322,13 @@ def from_complete_platform(document: Mapping[str, Any]) -> Target:
         priority=MappingProxyType({t: i for i, t in enumerate(tags)}),
         environment=MappingProxyType(env),
     )
+
+
+def _tag_version(tag: str) -> tuple[int, int]:
+    for pattern in (_MANYLINUX_RE, _MUSLLINUX_RE, _MACOS_RE):
+        if m := pattern.fullmatch(tag):
+            return int(m[1]), int(m[2])
+    return (0, 0)
 
 
 def _macos_tag(best: str, release: str) -> str | None:

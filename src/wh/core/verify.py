@@ -176,11 +176,12 @@ def _integrity(
 ) -> list[Finding]:
     findings: list[Finding] = []
     recorded = {r.wheel: r for r in records}
+    by_release = _by_release(requirements)
     for f in files:
         d = dists.get(f.filename)
         if d is None:
             continue
-        lines = [r for r in requirements if r.name == d.name and Version(r.version) == d.version]
+        lines = by_release.get((d.name, d.version), [])
         record = recorded.get(f.filename)
         if record is not None and record.wheel_sha256 != f.sha256:
             findings.append(_hash_finding(f, d, record.wheel_sha256, "the built-wheels record"))
@@ -201,6 +202,19 @@ def _integrity(
                 Finding(METADATA, "", d.name, f.filename, f"{f.filename}: {problem}", hint)
             )
     return findings
+
+
+def _by_release(
+    requirements: Sequence[LockedRequirement],
+) -> dict[tuple[str, Version], list[LockedRequirement]]:
+    """Lock lines by (name, version): each version parsed once, not once per file."""
+    lines: dict[tuple[str, Version], list[LockedRequirement]] = {}
+    for r in requirements:
+        try:
+            lines.setdefault((r.name, Version(r.version)), []).append(r)
+        except InvalidVersion:
+            continue  # an arbitrary (===) version names no file
+    return lines
 
 
 def _same(version: str, d: DistFile) -> bool:
@@ -279,12 +293,12 @@ def _closure(
             continue
         for dep in meta.requires_dist:
             dep_name = canonicalize_name(dep.name)
-            if dep_name == name or not _holds(target, dep.marker, extras.get(name, set())):
+            if dep_name == name or not target.evaluates(dep.marker, extras.get(name, ())):
                 continue
             have = locked.get(dep_name, [])
             if any(dep.specifier.contains(r.version, prereleases=True) for r in have):
                 continue
-            pinned = ", ".join(f"{r.name}=={r.version}" for r in have) or "no line"
+            locked_here = ", ".join(f"{r.name}=={r.version}" for r in have) or "no line"
             findings.append(
                 Finding(
                     CLOSURE,
@@ -292,7 +306,7 @@ def _closure(
                     name,
                     chosen[name].filename,
                     f"{name} {meta.version} requires {dep} on {target.name};"
-                    f" the lock has {pinned} there",
+                    f" the lock has {locked_here} there",
                     "re-lock for every target (wh lock), so that this dependency is pinned"
                     " for this platform too",
                 )
@@ -316,7 +330,7 @@ def _requested_extras(
             if meta is None:
                 continue
             for dep in meta.requires_dist:
-                if not dep.extras or not _holds(target, dep.marker, extras.get(name, set())):
+                if not dep.extras or not target.evaluates(dep.marker, extras.get(name, ())):
                     continue
                 wanted = extras.setdefault(canonicalize_name(dep.name), set())
                 new = {canonicalize_name(e) for e in dep.extras} - wanted
@@ -324,13 +338,3 @@ def _requested_extras(
                     wanted |= new
                     changed = True
     return extras
-
-
-def _holds(target: Target, marker: object, extras: set[str]) -> bool:
-    if marker is None:
-        return True
-    from packaging.markers import Marker
-
-    assert isinstance(marker, Marker)
-    env = dict(target.environment)
-    return any(marker.evaluate({**env, "extra": e}) for e in ("", *sorted(extras)))

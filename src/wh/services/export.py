@@ -32,7 +32,7 @@ from wh.adapters.project import load_config, read_lockfiles
 from wh.adapters.wheelfile import read_metadata_bytes
 from wh.adapters.wheelhouse import read_disk
 from wh.core import pants, pylock, simple_index
-from wh.core.config import Config, make_targets, select_platforms
+from wh.core.config import Config
 from wh.core.files import DistFile, is_dist_filename, parse_dist
 from wh.core.lockfile import Lockfile
 from wh.core.metadata import MetadataError
@@ -82,7 +82,7 @@ class _House:
 
 
 def _configured(config: Config) -> list[Target]:
-    return make_targets(config.python, select_platforms(config, None))
+    return config.targets().configured
 
 
 def _pick_lockfile(project: Path, config: Config, name: str | None) -> Lockfile:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from wh.adapters import pex as pex_tool
 from wh.adapters.project import load_config
-from wh.core.config import Config, make_targets, select_platforms
+from wh.core.config import Config
 from wh.core.pexinfo import Coverage, PexInfo, PexInfoError, coverage, parse_pex_info
 from wh.core.targets import Target, TargetError, from_complete_platform
 from wh.errors import ConfigError, UsageError
@@ -72,5 +72,5 @@ def _targets(
                 hint="name the targets to judge it against: --platforms/--python, or run wh init",
             ) from None
         config = Config()  # targets named on the command line: no project needed
-    targets = make_targets(python or config.python, select_platforms(config, platforms))
+    targets = config.targets(platforms, python).selected
     return targets, "--platforms/--python" if chosen else "the project's [tool.wh]"

@@ -19,7 +19,7 @@ from pathlib import Path
 from wh.adapters import pex as pex_tool
 from wh.adapters.project import load_config, read_lockfiles
 from wh.adapters.wheelhouse import read_disk
-from wh.core.config import Config, make_targets, select_platforms
+from wh.core.config import Config
 from wh.core.lockfile import LockedRequirement
 from wh.core.pexinfo import coverage, parse_pex_info
 from wh.core.pexspec import PexSpec, module_paths, provides
@@ -62,8 +62,8 @@ class PexRun:
 
 
 def targets_for(config: Config, spec: PexSpec, options: PexOptions) -> list[Target]:
-    pythons = options.python or spec.python or config.python
-    return make_targets(pythons, select_platforms(config, options.platforms or spec.platforms))
+    pythons = options.python or spec.python
+    return config.targets(options.platforms or spec.platforms, pythons).selected
 
 
 def build_pexes(options: PexOptions, reporter: Reporter | None = None) -> PexRun:

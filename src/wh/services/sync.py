@@ -21,7 +21,7 @@ from wh.adapters.housekeeping import prune, read_records, write_records
 from wh.adapters.houselock import wheelhouse_lock
 from wh.adapters.project import inside_repository, load_config, read_lockfiles
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError
-from wh.core.config import READ_TIMEOUT, make_targets, select_platforms
+from wh.core.config import READ_TIMEOUT
 from wh.core.lockfile import LockedRequirement
 from wh.core.plan import SyncPlan
 from wh.core.selection import Choice, Gap
@@ -89,11 +89,8 @@ def sync(options: SyncOptions, reporter: Reporter | None = None) -> SyncResult:
         raise UsageError("--read-timeout: must be more than 0 seconds")
     project = options.project.resolve()
     config = load_config(project)
-    selected = make_targets(
-        options.python or config.python, select_platforms(config, options.platforms)
-    )
-    configured = make_targets(config.python, select_platforms(config, None))
-    others = [t for t in configured if t not in selected]
+    targets = config.targets(options.platforms, options.python)
+    selected, others = targets.selected, targets.others
     lockfiles = read_lockfiles(project, config)
     requirements = [r for lockfile, _ in lockfiles for r in lockfile.requirements]
     wheelhouse = inside_repository(project, config.wheelhouse)

@@ -23,7 +23,6 @@ from wh.adapters.project import (
     read_lockfiles,
 )
 from wh.adapters.wheelhouse import DiskWheelhouse, GitIndex, IndexWheelhouse, WheelhouseSource
-from wh.core.config import make_targets, select_platforms
 from wh.core.lfs import lfs_findings
 from wh.core.lockfile import Lockfile
 from wh.core.staleness import changes, parse_digests
@@ -52,10 +51,8 @@ def run_verify(options: VerifyOptions) -> Report:
         prefix = project.relative_to(repo).as_posix()
         read = _staged_reader(repo, "" if prefix == "." else prefix + "/")
     config = load_config(project, read)
-    selected = make_targets(
-        options.python or config.python, select_platforms(config, options.platforms)
-    )
-    configured = make_targets(config.python, select_platforms(config, None))
+    targets = config.targets(options.platforms, options.python)
+    selected, configured = targets.selected, targets.configured
     lockfiles = read_lockfiles(project, config, read)
     requirements = [r for lockfile, _ in lockfiles for r in lockfile.requirements]
     if repo is not None:

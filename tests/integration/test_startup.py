@@ -1,0 +1,42 @@
+"""What the wh program imports when it starts, in a fresh interpreter each time."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def python(code: str) -> str:
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_importing_wh_leaves_the_interpreters_modules_alone() -> None:
+    """As a library, wh changes nothing: httpx imports what it always does."""
+    code = (
+        "import sys; import wh.adapters, wh.cli.app, wh.adapters.http;"
+        " print(type(sys.modules.get('httpx._main')).__name__)"
+    )
+    assert python(code) == "module"
+
+
+def test_the_program_keeps_httpxs_command_line_out() -> None:
+    code = (
+        "import sys; from wh.adapters import keep_httpx_cli_out; keep_httpx_cli_out();"
+        " import wh.adapters.http, httpx;"
+        " print(sorted(m for m in ('rich', 'click', 'pygments') if m in sys.modules),"
+        " callable(httpx.main))"
+    )
+    assert python(code) == "[] True"
+
+
+def test_the_program_calls_it_before_any_command() -> None:
+    code = (
+        "import sys; sys.argv = ['wh', '--version'];"
+        " import wh.adapters; calls = [];"
+        " wh.adapters.keep_httpx_cli_out = lambda: calls.append(1);"
+        " from wh.cli.app import run\n"
+        "try:\n    run()\nexcept SystemExit:\n    print(calls)"
+    )
+    assert python(code).splitlines()[-1] == "[1]"
