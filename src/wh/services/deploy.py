@@ -19,7 +19,7 @@ A failed host keeps its previous ``latest``; the others proceed.
 
 from __future__ import annotations
 
-import json
+import os
 import shlex
 import threading
 import time
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from wh.adapters import git
-from wh.adapters.fs import atomic_write, sha256_file
+from wh.adapters.fs import sha256_file
 from wh.adapters.hostlink import HostError, HostLink, LocalLink
 from wh.adapters.pex import read_pex_info
 from wh.adapters.project import load_config
@@ -180,26 +180,27 @@ def current_release(project: Path, allow_dirty: bool) -> str:
     return release_name(commit, dirty=bool(changed))
 
 
-def _stamp(output: Path) -> Path:
-    return output.with_name(f".{output.name}.wh-release")
+def _newest_input(project: Path, config: Config, spec: DeploySpec) -> float:
+    """The newest mtime among what a PEX is built from: pyproject.toml, the lockfiles, the
+    wheelhouse and the sources (files and directories, so a deletion counts too)."""
+    pex_spec = config.pex[spec.pex]
+    paths = [project / "pyproject.toml", *(project / f for f in config.lockfiles)]
+    trees = [project / config.wheelhouse, *(project / s for s in pex_spec.sources)]
+    newest = max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+    for tree in trees:
+        for folder, dirs, files in os.walk(tree):
+            dirs[:] = [d for d in dirs if d != "__pycache__"]
+            for name in [".", *files]:
+                newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime)
+    return newest
 
 
-def _up_to_date(output: Path, release: str) -> str | None:
-    """The PEX's sha256 when ``wh deploy`` built it for this (clean) release, else None."""
-    try:
-        stamp = json.loads(_stamp(output).read_text())
-        digest = sha256_file(output)
-    except (OSError, ValueError):
-        return None
-    return digest if stamp == {"release": release, "sha256": digest} else None
-
-
-def ensure_pex(project: Path, config: Config, spec: DeploySpec, release: str, say: Reporter) -> str:
-    """Build the PEX (or find it built for this release); its sha256."""
+def ensure_pex(project: Path, config: Config, spec: DeploySpec, say: Reporter) -> Path:
+    """Build the PEX, unless it is newer than everything it is built from (as make decides)."""
     output = project / config.pex[spec.pex].output
-    if not release.endswith("-dirty") and (digest := _up_to_date(output, release)):
-        say.info(f"{config.pex[spec.pex].output}: up to date for {release[:12]}")
-        return digest
+    if output.is_file() and output.stat().st_mtime > _newest_input(project, config, spec):
+        say.info(f"{config.pex[spec.pex].output}: up to date")
+        return output
     run = build_pexes(PexOptions(project=project, names=[spec.pex]), say)
     result = run.results[0]
     if result.refused is not None:
@@ -208,8 +209,7 @@ def ensure_pex(project: Path, config: Config, spec: DeploySpec, release: str, sa
             f"{output}: not built, the wheelhouse is incomplete for its targets: {problems}",
             hint=f"run `wh pex {spec.pex}` to see every finding, then `wh sync`",
         )
-    atomic_write(_stamp(output), json.dumps({"release": release, "sha256": result.sha256}).encode())
-    return result.sha256
+    return output
 
 
 def shebang(pex: Path) -> tuple[str, ...]:
@@ -359,8 +359,8 @@ def deploy(options: DeployOptions, reporter: Reporter | None = None) -> FleetRun
     spec = _spec(config, options.name)
     hosts = select_hosts(spec, options.hosts)
     release = current_release(project, options.allow_dirty)
-    digest = ensure_pex(project, config, spec, release, reporter)
-    pex = project / config.pex[spec.pex].output
+    pex = ensure_pex(project, config, spec, reporter)
+    digest = sha256_file(pex)
     info = parse_pex_info(read_pex_info(pex))
     ship = Shipment(pex, digest, info, shebang(pex), release, spec)
     size = pex.stat().st_size
