@@ -11,7 +11,8 @@ beside the first):
   (OpenSSH's client, key and known_hosts given explicitly; no check, no lock, no sha256);
 - `wh deploy fleet` (probe, lock, upload, sha256 compare, rename, `check = ["--version"]`,
   atomic flip, prune), the PEX already built by `wh pex` (deploy finds it up to date; the
-  build time is printed apart, bench_pex.py measures it).
+  build time is printed apart, bench_pex.py measures it); and `wh deploy bare`, the same
+  without a check (the first run of a 40 MB PEX installs its wheels on the host: seconds).
 
 One run each; ratios printed; nothing asserted about time.
 
@@ -57,17 +58,18 @@ def project(work: Path, megabytes: int, servers: list[SshServer]) -> Path:
     (proj / "src").mkdir()
     (proj / "src" / "app.py").write_text(APP.format(n=1))
     (proj / ".gitignore").write_text("dist/\n")
-    hosts = ", ".join(  # one root per host: both hosts are this machine
-        f'{{ host = "{s.destination()}", root = "{work / "wh-root" / str(s.port)}" }}'
-        for s in servers
-    )
+    tables = ""
+    for table, check in (("fleet", 'check = ["--version"]\n'), ("bare", "")):
+        hosts = ", ".join(  # one root per host: both hosts are this machine
+            f'{{ host = "{s.destination()}", root = "{work / table / str(s.port)}" }}'
+            for s in servers
+        )
+        tables += f'[tool.wh.deploy.{table}]\npex = "app"\nhosts = [{hosts}]\n{check}'
     (proj / "pyproject.toml").write_text(
         f'[tool.wh]\nlockfiles = ["requirements.txt"]\npython = ["{PY}"]\n'
         '[tool.wh.platforms]\nlinux = ["manylinux_2_28_x86_64"]\n'
         '[tool.wh.pex.app]\nentry-point = "app:main"\nsources = ["src"]\n'
-        'output = "dist/app.pex"\n'
-        f'[tool.wh.deploy.fleet]\npex = "app"\nhosts = [{hosts}]\n'
-        'check = ["--version"]\n'
+        'output = "dist/app.pex"\n' + tables
     )
     git(proj, "init", "-q", "-b", "main")
     commit_all(proj, "one")
@@ -133,16 +135,18 @@ def main() -> None:
                 run([str(BIN / "wh"), "pex", "--project", str(proj)], env)
             release = git(proj, "rev-parse", "HEAD").strip()
             manual = by_hand(pex, release, servers, home, work / "manual-root")
+            bare = run([*wh[:2], "bare", *wh[3:]], env)
             seconds = run(wh, env)
-            rows.append((label, manual, seconds))
+            rows.append((label, manual, seconds, bare))
         size = pex.stat().st_size
         print(f"PEX {size / 1e6:.1f} MB; 2 loopback SSH hosts; {os.cpu_count()} cores; one run")
         print(f"wh pex (build, not in the deploy times): {built:.2f} s")
-        for label, manual, seconds in rows:
+        for label, manual, seconds, bare in rows:
             ratio = seconds / manual
-            print(f"{label}: by hand (scp + ssh mv + ln, host after host) {manual:.2f} s,"
+            print(f"{label}: by hand (scp + ssh mv + ln, host after host) {manual:.2f} s;"
                   f" wh deploy {seconds:.2f} s, ratio {ratio:.2f}"
-                  f" (goal <= 1.0: {'yes' if ratio <= 1 else 'NO'})")  # fmt: skip
+                  f" (goal <= 1.0: {'yes' if ratio <= 1 else 'NO'});"
+                  f" without a check {bare:.2f} s, ratio {bare / manual:.2f}")  # fmt: skip
     finally:
         for server in servers:
             server.stop()

@@ -427,3 +427,14 @@ def test_local_host_deploys_without_ssh(ship: Ship) -> None:
     assert run.code == 0, run.output
     assert ship.latest("here", "local") == ship.head()
     assert ship.run_live("here", "local").startswith("app ok")
+
+
+def test_a_host_without_the_pex_interpreter_is_named(tmp_path: Path) -> None:
+    from wh.adapters.hostlink import HostError, LocalLink
+
+    link = LocalLink(["/usr/bin/env", "python3.99"], str(tmp_path / "root"))
+    with link, pytest.raises(HostError, match=r"/usr/bin/env python3\.99 did not start") as e:
+        link.start()
+    assert "python3.99" in str(e.value) and "No such file" in str(e.value)
+    assert e.value.hint and "shebang" in e.value.hint
+    assert not (tmp_path / "root").exists()

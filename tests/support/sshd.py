@@ -66,6 +66,8 @@ class SshServer:
             "MaxSessions 100\n"
             "LogLevel ERROR\n"
             "Subsystem sftp internal-sftp\n"
+            # a PEX run there (wh deploy's check) caches in this server's own PEX_ROOT
+            f"SetEnv PEX_ROOT={self.dir / 'pex-root'}\n"
         )
         self.log = self.dir / "sshd.log"
         self.proc: subprocess.Popen[bytes] | None = None

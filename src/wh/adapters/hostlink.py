@@ -40,8 +40,9 @@ def agent_argv(interpreter: Sequence[str], root: str) -> list[str]:
 class HostLink(ABC):
     """One running agent: ``probe`` is what its interpreter reported on start."""
 
-    def __init__(self, where: str) -> None:
+    def __init__(self, where: str, interpreter: Sequence[str]) -> None:
         self.where = where
+        self.interpreter = tuple(interpreter)
         self.probe: dict[str, Any] = {}
 
     @abstractmethod
@@ -77,7 +78,14 @@ class HostLink(ABC):
             return reply
 
     def start(self) -> None:
-        self.probe = self._reply()["probe"]
+        """Read the host side's first message: what its interpreter is."""
+        try:
+            self.probe = self._reply()["probe"]
+        except HostError as exc:
+            raise HostError(
+                f"{shlex.join(self.interpreter)} did not start there ({exc})",
+                hint="install the Python the PEX's shebang names on the host",
+            ) from None
 
     def request(
         self, op: str, on_wait: Callable[[str], None] | None = None, **fields: Any
@@ -101,7 +109,7 @@ class LocalLink(HostLink):
     """The agent as a child process on this machine."""
 
     def __init__(self, interpreter: Sequence[str], root: str) -> None:
-        super().__init__("local")
+        super().__init__("local", interpreter)
         self._stderr: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         try:
             self._proc = subprocess.Popen(

@@ -89,7 +89,7 @@ class SshLink(HostLink):
     def __init__(
         self, destination: str, interpreter: Sequence[str], root: str, timeout: float = 15
     ) -> None:
-        super().__init__(destination)
+        super().__init__(destination, interpreter)
         self.conn = _connect(destination, timeout)
         try:
             transport = self.conn.client.get_transport()

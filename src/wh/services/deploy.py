@@ -235,6 +235,7 @@ def _interpreter(project: Path, config: Config, spec: DeploySpec) -> tuple[str, 
 
 @contextmanager
 def open_link(host: HostSpec, interpreter: Sequence[str]) -> Iterator[HostLink]:
+    """Connected, the host side started (call ``start()`` to read its probe)."""
     link: HostLink
     if host.local:
         link = LocalLink(interpreter, host.root)
@@ -243,7 +244,6 @@ def open_link(host: HostSpec, interpreter: Sequence[str]) -> Iterator[HostLink]:
 
         link = SshLink(host.destination, interpreter, host.root)
     with link:
-        link.start()
         yield link
 
 
@@ -309,6 +309,7 @@ def deploy_host(ship: Shipment, host: HostSpec, say: _Serial) -> HostResult:
     try:
         with open_link(host, ship.interpreter) as link:
             result.stage = "probe"
+            link.start()
             _probe(link, ship)
             result.stage = "lock"
             _lock(link, say)
@@ -383,6 +384,7 @@ def _rollback_host(
     started = time.perf_counter()
     try:
         with open_link(host, interpreter) as link:
+            link.start()
             result.stage = "lock"
             _lock(link, say)
             result.stage = "flip"
@@ -419,6 +421,7 @@ def _list_host(host: HostSpec, interpreter: Sequence[str]) -> HostReleases:
     found = HostReleases(host.destination, host.root)
     try:
         with open_link(host, interpreter) as link:
+            link.start()
             listed = link.request("list")
     except HostError as exc:
         found.error = exc.message
