@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from packaging.tags import Tag
 
-from wh.core.hostprobe import ENVIRONMENT_KEYS, ProbeError, platform_tag, probed_target
+from wh.core.hostprobe import ProbeError, platform_tag, probed_target
+from wh.core.targets import make_target
 
 
 def facts(**over: Any) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def test_the_target_has_the_model_tags_and_the_host_environment() -> None:
     assert target.name == "cp312-manylinux_2_36_x86_64"
     assert Tag("cp312", "cp312", "manylinux_2_17_x86_64") in target.priority
     assert Tag("py3", "none", "any") in target.priority
-    assert set(target.environment) == set(ENVIRONMENT_KEYS)
+    assert set(target.environment) == set(make_target("3.12", "manylinux_2_36_x86_64").environment)
     assert target.environment["python_full_version"] == "3.12.4"  # the host's, not 3.12.0
     assert target.environment["platform_release"] == "6.1.0"
     assert target.environment["sys_platform"] == "linux"  # filled from the model

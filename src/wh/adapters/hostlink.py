@@ -93,7 +93,7 @@ class HostLink(ABC):
         self._write(json.dumps({"op": op, **fields}).encode() + b"\n")
         return self._reply(on_wait)
 
-    def put(self, path: Path, name: str, progress: Callable[[int], None]) -> dict[str, Any]:
+    def put(self, path: Path, name: str) -> dict[str, Any]:
         """Send ``path``'s bytes to a temp directory under the root; the reply holds the temp
         directory and the sha256 of the bytes as the host received them."""
         size = path.stat().st_size
@@ -101,7 +101,6 @@ class HostLink(ABC):
         with path.open("rb") as f:
             while chunk := f.read(CHUNK):
                 self._write(chunk)
-                progress(len(chunk))
         return self._reply()
 
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from wh.core.tables import named_tables
 from wh.errors import ConfigError
 
 LOCAL = "local"
@@ -86,19 +87,8 @@ def _hosts(key: str, value: Any, root: str | None) -> tuple[HostSpec, ...]:
 
 
 def parse_deploy_specs(table: Any, pex_names: Mapping[str, object]) -> Mapping[str, DeploySpec]:
-    if not isinstance(table, dict):
-        raise ConfigError("[tool.wh.deploy]: expected tables [tool.wh.deploy.<name>]")
     specs: dict[str, DeploySpec] = {}
-    for name, spec in table.items():
-        key = f"deploy.{name}"
-        if not isinstance(spec, dict):
-            raise ConfigError(f"[tool.wh.{key}]: expected a table")
-        unknown = sorted(set(spec) - _KEYS)
-        if unknown:
-            raise ConfigError(
-                f"[tool.wh.{key}] {unknown[0]}: unknown key",
-                hint=f"known: {', '.join(sorted(_KEYS))}",
-            )
+    for name, key, spec in named_tables(table, "deploy", _KEYS):
         pex = spec.get("pex")
         if not isinstance(pex, str) or pex not in pex_names:
             known = ", ".join(pex_names) or "none configured"

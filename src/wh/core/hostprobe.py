@@ -17,20 +17,6 @@ from typing import Any
 from wh.core.targets import Target, TargetError, make_target
 from wh.errors import WhError
 
-ENVIRONMENT_KEYS = (
-    "implementation_name",
-    "implementation_version",
-    "os_name",
-    "platform_machine",
-    "platform_python_implementation",
-    "platform_release",
-    "platform_system",
-    "platform_version",
-    "python_full_version",
-    "python_version",
-    "sys_platform",
-)
-
 
 class ProbeError(WhError):
     """The host's interpreter is not one a PEX built by wh can serve."""
@@ -78,5 +64,5 @@ def probed_target(facts: Mapping[str, Any]) -> Target:
     except (TargetError, IndexError) as exc:
         raise ProbeError(f"no target for this interpreter ({tag}): {exc}") from None
     reported = facts.get("environment") or {}
-    environment = {k: str(reported.get(k, target.environment[k])) for k in ENVIRONMENT_KEYS}
+    environment = {k: str(reported.get(k, v)) for k, v in target.environment.items()}
     return dataclasses.replace(target, environment=MappingProxyType(environment))

@@ -124,14 +124,6 @@ class _Serial:
         with self.lock:
             self.reporter.info(message)
 
-    def sent(self, n: int) -> None:
-        with self.lock:
-            self.reporter.transfer_bytes(n)
-
-    def uploaded(self, host: str) -> None:
-        with self.lock:
-            self.reporter.transfer_file(host)
-
 
 # --- configuration, release, PEX -----------------------------------------------------------
 
@@ -144,6 +136,14 @@ def _spec(config: Config, name: str) -> DeploySpec:
             hint="add [tool.wh.deploy.<name>] with pex, hosts and root to pyproject.toml",
         )
     return config.deploy[name]
+
+
+def _fleet(options: DeployOptions) -> tuple[Path, Config, DeploySpec, list[HostSpec]]:
+    """The project, its configuration, the deploy table and the hosts chosen."""
+    project = options.project.resolve()
+    config = load_config(project)
+    spec = _spec(config, options.name)
+    return project, config, spec, select_hosts(spec, options.hosts)
 
 
 def select_hosts(spec: DeploySpec, wanted: Sequence[str] | None) -> list[HostSpec]:
@@ -273,14 +273,13 @@ def _upload(link: HostLink, ship: Shipment, result: HostResult, say: _Serial) ->
     name, release = ship.pex.name, ship.release
     if link.request("has", release=release, name=name, sha256=ship.sha256)["has"]:
         link.request("install", release=release, name=name, sha256=ship.sha256)
-        say.uploaded(link.where)
         return
-    received = link.put(ship.pex, name, say.sent)
+    say.info(f"{link.where}: uploading {ship.pex.stat().st_size / 1e6:.1f} MB")
+    received = link.put(ship.pex, name)
     if received["sha256"] != ship.sha256:
         raise HostError(f"the host received other bytes (sha256 {received['sha256'][:16]}…)")
     link.request("install", release=release, name=name, sha256=ship.sha256, tmp=received["tmp"])
     result.uploaded = ship.pex.stat().st_size
-    say.uploaded(link.where)
 
 
 def _check(link: HostLink, ship: Shipment) -> None:
@@ -355,10 +354,7 @@ def _parallel(
 
 def deploy(options: DeployOptions, reporter: Reporter | None = None) -> FleetRun:
     reporter = reporter or Silent()
-    project = options.project.resolve()
-    config = load_config(project)
-    spec = _spec(config, options.name)
-    hosts = select_hosts(spec, options.hosts)
+    project, config, spec, hosts = _fleet(options)
     release = current_release(project, options.allow_dirty)
     pex = ensure_pex(project, config, spec, reporter)
     digest = sha256_file(pex)
@@ -369,11 +365,7 @@ def deploy(options: DeployOptions, reporter: Reporter | None = None) -> FleetRun
         f"deploying {release[:12]} ({pex.name}, {size / 1e6:.1f} MB) to {len(hosts)} host(s)"
     )
     say = _Serial(reporter)
-    reporter.transfer_start(len(hosts), size * len(hosts))
-    try:
-        results = _parallel(hosts, options.jobs, lambda h: deploy_host(ship, h, say))
-    finally:
-        reporter.transfer_end()
+    results = _parallel(hosts, options.jobs, lambda h: deploy_host(ship, h, say))
     return FleetRun(spec.name, release, str(pex), results)
 
 
@@ -405,10 +397,7 @@ def _rollback_host(
 
 def rollback(options: DeployOptions, reporter: Reporter | None = None) -> FleetRun:
     reporter = reporter or Silent()
-    project = options.project.resolve()
-    config = load_config(project)
-    spec = _spec(config, options.name)
-    hosts = select_hosts(spec, options.hosts)
+    project, config, spec, hosts = _fleet(options)
     interpreter = _interpreter(project, config, spec)
     say = _Serial(reporter)
     results = _parallel(
@@ -432,9 +421,6 @@ def _list_host(host: HostSpec, interpreter: Sequence[str]) -> HostReleases:
 
 
 def releases(options: DeployOptions) -> list[HostReleases]:
-    project = options.project.resolve()
-    config = load_config(project)
-    spec = _spec(config, options.name)
-    hosts = select_hosts(spec, options.hosts)
+    project, config, spec, hosts = _fleet(options)
     interpreter = _interpreter(project, config, spec)
     return _parallel(hosts, options.jobs, lambda h: _list_host(h, interpreter))
