@@ -54,6 +54,7 @@ class Fleet:
     home: ClientHome
     a: SshServer
     b: SshServer
+    plain: SshServer  # no SFTP subsystem
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +64,9 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fleet]:
         pytest.skip(why)
     base = tmp_path_factory.mktemp("ssh")
     home = ClientHome(base / "home")
-    servers = [SshServer(base / name, home.key.with_suffix(".pub")) for name in ("a", "b")]
+    key = home.key.with_suffix(".pub")
+    servers = [SshServer(base / name, key) for name in ("a", "b")]
+    servers.append(SshServer(base / "plain", key, sftp=False))
     for server in servers:
         server.start()
     home.trust(*servers)
@@ -130,7 +133,7 @@ class Ship:
         return proc.stdout.strip()
 
 
-def _tables(a: SshServer, b: SshServer, roots: Path) -> str:
+def _tables(a: SshServer, b: SshServer, plain: SshServer, roots: Path) -> str:
     text = ""
     for table in TABLES:
         keep = 2 if table == "pruned" else 5
@@ -148,6 +151,11 @@ def _tables(a: SshServer, b: SshServer, roots: Path) -> str:
         'pex = "macapp"\n'
         f'hosts = ["{a.destination()}"]\n'
         f'root = "{roots / "mac" / "a"}"\n\n'
+        "[tool.wh.deploy.plain]\n"
+        'pex = "app"\n'
+        f'hosts = ["{plain.destination()}"]\n'
+        f'root = "{roots / "plain" / "a"}"\n'
+        'check = ["--version"]\n\n'
         "[tool.wh.deploy.here]\n"
         'pex = "app"\n'
         f'hosts = ["local"]\n'
@@ -178,7 +186,7 @@ def ship(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> Ship:
     with SimpleIndex(project.dists) as index:
         project.write(index.url, python=f'["{PY}"]', extra=pex_tables)
         with (project.dir / "pyproject.toml").open("a") as f:
-            f.write("\n" + _tables(fleet.a, fleet.b, roots))
+            f.write("\n" + _tables(fleet.a, fleet.b, fleet.plain, roots))
         init_repo(project.dir)
         synced = project.sync("--platforms", "manylinux_2_28_x86_64,macosx_14_0_arm64")
         assert synced.code == 0, synced.output
@@ -284,6 +292,7 @@ def test_with_one_server_stopped_the_other_goes_live_and_the_exit_is_1(ship: Shi
 def test_an_upload_cut_short_leaves_no_release_and_latest_unchanged(
     ship: Ship, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from wh.adapters.hostlink import HostError
     from wh.adapters.ssh import SshLink
 
     assert ship.wh("deploy", "cut").code == 0
@@ -300,6 +309,17 @@ def test_an_upload_cut_short_leaves_no_release_and_latest_unchanged(
     deadline = time.monotonic() + 10  # the host side notices the cut and exits
     while time.monotonic() < deadline and _lock_held(root):
         time.sleep(0.05)
+
+    with SshLink(ship.fleet.a.destination(), ["/usr/bin/env", f"python{PY}"], str(root)) as link:
+        link.start()
+        link.request("lock")
+        tmp = link.request("mktemp")["tmp"]
+        with link.conn.sftp().open(f"{tmp}/app.pex", "wb") as partial:
+            partial.write(b"x" * 3_000_000)  # an SFTP upload that stopped here
+        received = link.request("received", tmp=tmp, name="app.pex")
+        with pytest.raises(HostError, match="the bytes received are not the ones sent"):
+            link.request("install", tmp=tmp, name="app.pex", release=fake, sha256="0" * 64)
+        assert received["sha256"] != "0" * 64
 
     assert fake not in ship.releases("cut", "a")
     assert ship.releases("cut", "a") == {live}
@@ -419,6 +439,28 @@ def test_an_unknown_host_key_is_refused(ship: Ship, tmp_path: Path) -> None:
     assert run.code == 1
     assert {h["stage"] for h in run.json["hosts"]} == {"connect"}
     assert all("unknown host key" in h["message"] for h in run.json["hosts"])
+
+
+def test_a_host_without_sftp_gets_the_bytes_over_the_host_channel(
+    ship: Ship, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import paramiko
+
+    from wh.adapters.ssh import SshLink
+
+    monkeypatch.setenv("HOME", str(ship.fleet.home.dir))
+    link = SshLink(ship.fleet.plain.destination(), ["true"], "/")
+    with link, pytest.raises(paramiko.SSHException):
+        link.conn.sftp()  # this server really has no SFTP
+
+    run = ship.wh("deploy", "plain", "--format", "json")
+
+    assert run.code == 0, run.output
+    assert (
+        run.json["hosts"][0]["uploaded"] == (ship.project.dir / "dist" / "app.pex").stat().st_size
+    )
+    assert ship.latest("plain", "a") == ship.head()
+    assert ship.run_live("plain", "a").startswith("app ok")
 
 
 def test_local_host_deploys_without_ssh(ship: Ship) -> None:

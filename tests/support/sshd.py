@@ -43,7 +43,7 @@ def keygen(path: Path) -> None:
 
 
 class SshServer:
-    def __init__(self, directory: Path, authorized_key: Path) -> None:
+    def __init__(self, directory: Path, authorized_key: Path, *, sftp: bool = True) -> None:
         self.dir = directory
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -51,24 +51,26 @@ class SshServer:
         keygen(self.host_key)
         (self.dir / "authorized_keys").write_bytes(authorized_key.read_bytes())
         self.config = self.dir / "sshd_config"
-        self.config.write_text(
-            f"Port {self.port}\n"
-            "ListenAddress 127.0.0.1\n"
-            f"HostKey {self.host_key}\n"
-            f"AuthorizedKeysFile {self.dir / 'authorized_keys'}\n"
-            "PermitRootLogin prohibit-password\n"
-            "PasswordAuthentication no\n"
-            "KbdInteractiveAuthentication no\n"
-            "StrictModes no\n"
-            "UsePAM no\n"
-            "PidFile none\n"
-            "MaxStartups 100\n"
-            "MaxSessions 100\n"
-            "LogLevel ERROR\n"
-            "Subsystem sftp internal-sftp\n"
+        lines = [
+            f"Port {self.port}",
+            "ListenAddress 127.0.0.1",
+            f"HostKey {self.host_key}",
+            f"AuthorizedKeysFile {self.dir / 'authorized_keys'}",
+            "PermitRootLogin prohibit-password",
+            "PasswordAuthentication no",
+            "KbdInteractiveAuthentication no",
+            "StrictModes no",
+            "UsePAM no",
+            "PidFile none",
+            "MaxStartups 100",
+            "MaxSessions 100",
+            "LogLevel ERROR",
             # a PEX run there (wh deploy's check) caches in this server's own PEX_ROOT
-            f"SetEnv PEX_ROOT={self.dir / 'pex-root'}\n"
-        )
+            f"SetEnv PEX_ROOT={self.dir / 'pex-root'}",
+        ]
+        if sftp:
+            lines.append("Subsystem sftp internal-sftp")
+        self.config.write_text("".join(f"{line}\n" for line in lines))
         self.log = self.dir / "sshd.log"
         self.proc: subprocess.Popen[bytes] | None = None
 

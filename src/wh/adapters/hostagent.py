@@ -10,6 +10,8 @@ choice (what to keep, what to flip to) is wh's, made locally.
              holds it while waiting, then clear temp files a killed deploy left behind
     has      does ROOT/<release>/<name> exist with this sha256?
     put      receive the bytes into ROOT/.wh-tmp-*/<name>, hashing as they arrive; fsync
+    mktemp   a ROOT/.wh-tmp-* directory for a file sent another way (SFTP), and then
+    received fsync and hash that file
     install  the temp directory becomes ROOT/<release> (one rename), or the file replaces
              the release's file (one rename) when the directory exists; its time is now
     check    run ROOT/<release>/<name> with the check arguments
@@ -159,7 +161,11 @@ class Agent:
 
     def op_put(self, request: dict[str, Any]) -> dict[str, Any]:
         size, name = int(request["size"]), request["name"]
-        tmp = tempfile.mkdtemp(prefix=TMP, dir=self.root)
+        try:
+            tmp = tempfile.mkdtemp(prefix=TMP, dir=self.root)
+        except OSError:
+            self.drain(size)  # the bytes follow the request: read them, then say why
+            raise
         digest, left = hashlib.sha256(), size
         with open(os.path.join(tmp, _name(name)), "wb") as f:
             while left:
@@ -173,6 +179,28 @@ class Agent:
             os.fsync(f.fileno())
         self.received[tmp] = digest.hexdigest()
         return {"tmp": tmp, "sha256": self.received[tmp]}
+
+    def op_mktemp(self, request: dict[str, Any]) -> dict[str, Any]:
+        return {"tmp": tempfile.mkdtemp(prefix=TMP, dir=self.root)}
+
+    def op_received(self, request: dict[str, Any]) -> dict[str, Any]:
+        """A file written into a ``mktemp`` directory by other means (SFTP): fsync it and
+        hash the bytes now on disk."""
+        tmp = request["tmp"]
+        if os.path.dirname(tmp) != self.root or not os.path.basename(tmp).startswith(TMP):
+            raise ValueError(f"{tmp} is not a temp directory of {self.root}")
+        path = os.path.join(tmp, _name(request["name"]))
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+        self.received[tmp] = _sha256(path)
+        return {"tmp": tmp, "sha256": self.received[tmp]}
+
+    def drain(self, size: int) -> None:
+        while size > 0:
+            chunk = self.stdin.read(min(CHUNK, size))
+            if not chunk:
+                raise EOFError("the upload stopped short")
+            size -= len(chunk)
 
     def op_install(self, request: dict[str, Any]) -> dict[str, Any]:
         target, name, tmp = (

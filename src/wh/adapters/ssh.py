@@ -16,6 +16,7 @@ import os
 import shlex
 import socket
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wh.adapters.hostlink import HostError, HostLink, agent_argv
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
     from fabric import Connection
 
 GLOBAL_KNOWN_HOSTS = "/etc/ssh/ssh_known_hosts"
-WINDOW = 16 << 20  # bytes in flight on the channel: the upload is not held up by acks
 
 
 def _known_hosts(ssh_config: Any) -> list[str]:
@@ -94,12 +94,27 @@ class SshLink(HostLink):
         try:
             transport = self.conn.client.get_transport()
             assert transport is not None
-            self.channel = transport.open_session(window_size=WINDOW)
+            self.channel = transport.open_session()
             self.channel.exec_command(shlex.join(agent_argv(interpreter, root)))
         except Exception as exc:
             self.conn.close()
             raise HostError(f"cannot start a command: {exc}") from None
         self._out = self.channel.makefile("rb")
+
+    def put(self, path: Path, name: str) -> dict[str, Any]:
+        """Send the file over SFTP (the host's SFTP server writes it: quicker than Python
+        reading the channel), then have the host side fsync and hash it. Without an SFTP
+        subsystem on the host, the bytes go over the host side's own channel."""
+        import paramiko
+
+        tmp = self.request("mktemp")["tmp"]
+        try:
+            self.conn.sftp().put(str(path), f"{tmp}/{name}", confirm=True)
+        except (paramiko.SSHException, OSError):
+            if not self.conn.is_connected:
+                raise HostError("the connection dropped during the upload") from None
+            return super().put(path, name)
+        return self.request("received", tmp=tmp, name=name)
 
     def _write(self, data: bytes) -> None:
         try:
