@@ -25,7 +25,8 @@ app = typer.Typer(
         " hash and stored through git-lfs.\n\n"
         "Typical use: `wh init` once; then `wh lock` (one lockfile for every target),"
         " `wh sync` (the wheel for every target), `wh verify` (the gate; also a pre-commit"
-        " hook) and `wh pex` (one PEX that runs on every target, built offline)."
+        " hook) and `wh pex` (one PEX that runs on every target, built offline);"
+        " `wh deploy` ships it to hosts over SSH, `wh rollback` flips back."
     ),
     no_args_is_help=True,
     add_completion=False,

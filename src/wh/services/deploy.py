@@ -322,16 +322,22 @@ def deploy_host(ship: Shipment, host: HostSpec, say: _Serial) -> HostResult:
             result.stage = "prune"
             result.pruned = _prune(link, ship.spec.keep)
             result.stage = ""
-    except HostError as exc:
-        result.message = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
+    except Exception as exc:  # one host failing must not stop the others
+        result.message = _why(exc)
         if result.status != "live":
             result.status = "refused" if result.stage == "probe" else "failed"
     result.seconds = time.perf_counter() - started
-    say.info(_line(result, ship.release))
+    say.info(_line(result))
     return result
 
 
-def _line(result: HostResult, release: str | None) -> str:
+def _why(exc: Exception) -> str:
+    if isinstance(exc, WhError):
+        return exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _line(result: HostResult) -> str:
     if result.ok:
         sent = f", sent {result.uploaded / 1e6:.1f} MB" if result.uploaded else ""
         note = f"; {result.stage} failed: {result.message}" if result.message else ""
@@ -388,10 +394,10 @@ def _rollback_host(
             if chosen != live:
                 link.request("flip", release=chosen)
             result.status, result.live, result.stage = "live", chosen, ""
-    except (HostError, UsageError) as exc:
-        result.message = exc.message + (f" (hint: {exc.hint})" if exc.hint else "")
+    except Exception as exc:  # one host failing must not stop the others
+        result.message = _why(exc)
     result.seconds = time.perf_counter() - started
-    say.info(_line(result, result.live))
+    say.info(_line(result))
     return result
 
 
@@ -412,8 +418,8 @@ def _list_host(host: HostSpec, interpreter: Sequence[str]) -> HostReleases:
         with open_link(host, interpreter) as link:
             link.start()
             listed = link.request("list")
-    except HostError as exc:
-        found.error = exc.message
+    except Exception as exc:  # one host failing must not stop the others
+        found.error = _why(exc)
         return found
     found.latest = listed["latest"]
     found.releases = newest_first([Release(name, when) for name, when in listed["releases"]])
