@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -156,6 +157,10 @@ def _tables(a: SshServer, b: SshServer, plain: SshServer, roots: Path) -> str:
         f'hosts = ["{plain.destination()}"]\n'
         f'root = "{roots / "plain" / "a"}"\n'
         'check = ["--version"]\n\n'
+        "[tool.wh.deploy.alias]\n"
+        'pex = "app"\n'
+        'hosts = ["web-a"]\n'
+        f'root = "{roots / "alias" / "a"}"\n\n'
         "[tool.wh.deploy.here]\n"
         'pex = "app"\n'
         f'hosts = ["local"]\n'
@@ -275,6 +280,7 @@ def test_with_one_server_stopped_the_other_goes_live_and_the_exit_is_1(ship: Shi
     ship.fleet.b.stop()
     try:
         run = ship.wh("deploy", "downed", "--format", "json")
+        listed = ship.wh("releases", "downed", "--format", "json")
     finally:
         ship.fleet.b.start()
 
@@ -285,6 +291,8 @@ def test_with_one_server_stopped_the_other_goes_live_and_the_exit_is_1(ship: Shi
     assert "cannot connect" in b["message"]
     assert ship.latest("downed", "a") == release
     assert ship.latest("downed", "b") is None
+    assert listed.code == 1 and "cannot connect" in listed.stderr
+    assert [h["latest"] for h in listed.json["hosts"]] == [release, None]
     assert ship.wh("deploy", "downed").code == 0  # back up: it catches up
     assert ship.latest("downed", "b") == release
 
@@ -461,6 +469,19 @@ def test_a_host_without_sftp_gets_the_bytes_over_the_host_channel(
     )
     assert ship.latest("plain", "a") == ship.head()
     assert ship.run_live("plain", "a").startswith("app ok")
+
+
+def test_a_host_alias_from_the_users_ssh_config(ship: Ship, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(ship.fleet.home.dir, home)
+    (home / ".ssh" / "config").write_text(
+        f"Host web-a\n  HostName 127.0.0.1\n  Port {ship.fleet.a.port}\n  User root\n"
+    )
+
+    run = ship.wh("deploy", "alias", home=home)
+
+    assert run.code == 0, run.output
+    assert ship.latest("alias", "a") == ship.head()
 
 
 def test_local_host_deploys_without_ssh(ship: Ship) -> None:
