@@ -317,6 +317,7 @@ def test_an_upload_cut_short_leaves_no_release_and_latest_unchanged(
     deadline = time.monotonic() + 10  # the host side notices the cut and exits
     while time.monotonic() < deadline and _lock_held(root):
         time.sleep(0.05)
+    assert not _lock_held(root)  # the host side went with the connection, and its lock too
 
     with SshLink(ship.fleet.a.destination(), ["/usr/bin/env", f"python{PY}"], str(root)) as link:
         link.start()
