@@ -14,7 +14,7 @@ choice (what to keep, what to flip to) is wh's, made locally.
     received fsync and hash that file
     install  the temp directory becomes ROOT/<release> (one rename), or the file replaces
              the release's file (one rename) when the directory exists; its time is now
-    check    run ROOT/<release>/<name> with the check arguments
+    check    run ROOT/<release>/<name> with the check arguments, under this interpreter
     flip     a new symlink under a temp name, renamed over ROOT/latest
     list     releases (directories named like a commit) with their times; what latest is
     remove   delete releases (never the live one)
@@ -223,7 +223,9 @@ class Agent:
 
     def op_check(self, request: dict[str, Any]) -> dict[str, Any]:
         target = self.release(request["release"])
-        argv = [os.path.join(target, _name(request["name"])), *request["args"]]
+        # this interpreter is the one the PEX's shebang resolved to here: run the PEX with it
+        # directly (a shebang through a shim such as pyenv's costs seconds on a first run)
+        argv = [sys.executable, os.path.join(target, _name(request["name"])), *request["args"]]
         try:
             proc = subprocess.run(
                 argv,
