@@ -69,7 +69,7 @@ def project(work: Path, megabytes: int, servers: list[SshServer]) -> Path:
         f'[tool.wh]\nlockfiles = ["requirements.txt"]\npython = ["{PY}"]\n'
         '[tool.wh.platforms]\nlinux = ["manylinux_2_28_x86_64"]\n'
         '[tool.wh.pex.app]\nentry-point = "app:main"\nsources = ["src"]\n'
-        'output = "dist/app.pex"\n' + tables
+        f'output = "dist/app.pex"\nshebang = "#!{sys.executable}"\n' + tables
     )
     git(proj, "init", "-q", "-b", "main")
     commit_all(proj, "one")

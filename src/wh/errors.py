@@ -46,4 +46,21 @@ class IndexUnreachable(WhError):
 
 
 class TransferError(WhError):
-    """A download failed for good: bad hash, truncated body, refused name, retries spent."""
+    """A download failed for good: bad hash, truncated body, refused name, retries spent.
+
+    ``files`` names the files it concerns and ``cause`` the network cause when there is one
+    (failures with one cause are reported once, naming every file and target they hit)."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        files: tuple[str, ...] = (),
+        cause: str | None = None,
+        targets: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(message, hint)
+        self.files = files
+        self.cause = cause
+        self.targets = targets

@@ -185,7 +185,8 @@ def ship(fleet: Fleet, tmp_path_factory: pytest.TempPathFactory) -> Ship:
     pex_tables = "".join(
         f"[tool.wh.pex.{name}]\n"
         'entry-point = "app.main:run"\nsources = ["src"]\n'
-        f'output = "dist/{name}.pex"\nplatforms = ["{platform}"]\n\n'
+        f'output = "dist/{name}.pex"\nplatforms = ["{platform}"]\n'
+        f'shebang = "#!{sys.executable}"\n\n'  # the hosts are this machine: this very Python
         for name, platform in (("app", "manylinux_2_28_x86_64"), ("macapp", "macosx_14_0_arm64"))
     )
     with SimpleIndex(project.dists) as index:
@@ -308,7 +309,7 @@ def test_an_upload_cut_short_leaves_no_release_and_latest_unchanged(
     root = ship.root("cut", "a")
     monkeypatch.setenv("HOME", str(ship.fleet.home.dir))  # paramiko reads known_hosts there
     fake = "f" * 40
-    with SshLink(ship.fleet.a.destination(), ["/usr/bin/env", f"python{PY}"], str(root)) as link:
+    with SshLink(ship.fleet.a.destination(), [sys.executable], str(root)) as link:
         link.start()
         link.request("lock")
         header = json.dumps({"op": "put", "name": "app.pex", "size": 10_000_000})
@@ -319,7 +320,7 @@ def test_an_upload_cut_short_leaves_no_release_and_latest_unchanged(
         time.sleep(0.05)
     assert not _lock_held(root)  # the host side went with the connection, and its lock too
 
-    with SshLink(ship.fleet.a.destination(), ["/usr/bin/env", f"python{PY}"], str(root)) as link:
+    with SshLink(ship.fleet.a.destination(), [sys.executable], str(root)) as link:
         link.start()
         link.request("lock")
         tmp = link.request("mktemp")["tmp"]

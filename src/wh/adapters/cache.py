@@ -1,7 +1,7 @@
 """wh's caches, in the user cache dir (``WH_CACHE_DIR`` overrides): never committed state.
 
 - :class:`StatCache`: values read from a file (its sha256: :class:`HashCache`; a wheel's
-  METADATA) by (path, size, mtime, inode), so an unchanged wheelhouse is not read again.
+  METADATA) by (path, size, mtime, inode, ctime), so an unchanged wheelhouse is not read again.
 - :class:`PlanCache`: the files a complete sync chose, keyed by everything that decides the
   choice (lock contents, targets, indexes). The lock pins every file by hash, so a complete
   plan stays right until one of those inputs changes.
@@ -44,7 +44,7 @@ def _save(path: Path, data: Any) -> None:
 
 
 class StatCache:
-    """Values derived from a file's content, remembered by (path, size, mtime, inode): an
+    """Values derived from a file's content, remembered by (path, size, mtime, inode, ctime): an
     unchanged file is not read again. ``enabled=False`` reads nothing and keeps nothing."""
 
     def __init__(self, name: str, *, enabled: bool = True) -> None:
@@ -56,11 +56,13 @@ class StatCache:
 
     @staticmethod
     def _key(st: os.stat_result) -> list[Any]:
-        return [st.st_size, st.st_mtime_ns, st.st_ino]
+        # ctime too: a user can set the mtime back after changing a byte, never the ctime
+        return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
     def get(self, path: Path, st: os.stat_result) -> Any:
         entry = self._entries.get(str(path.resolve())) if self.enabled else None
-        return entry[3] if entry and entry[:3] == self._key(st) else None
+        n = len(self._key(st))
+        return entry[n] if entry and len(entry) == n + 1 and entry[:n] == self._key(st) else None
 
     def put(self, path: Path, st: os.stat_result, value: Any) -> None:
         """Record ``value`` as of ``st``: the stat taken BEFORE reading the file, so a file

@@ -27,6 +27,12 @@ def lfs_available(path: Path) -> bool:
     return shutil.which("git") is not None and _git(path, "lfs", "version").returncode == 0
 
 
+def lfs_installed_local(path: Path) -> bool:
+    """Whether ``git lfs install --local`` has run here (its filter is in the repository's own
+    config; a system-wide filter does not install the hooks)."""
+    return _git(path, "config", "--local", "--get", "filter.lfs.process").returncode == 0
+
+
 def lfs_install_local(path: Path) -> None:
     proc = _git(path, "lfs", "install", "--local")
     if proc.returncode != 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from wh.adapters.cache import cache_dir
+from wh.adapters.pipindex import index_env
 from wh.core.merge import parse_compiled
 from wh.core.targets import Target
 from wh.errors import UsageError, WhError
@@ -29,6 +31,19 @@ from wh.errors import UsageError, WhError
 
 class ResolveError(WhError):
     """A target cannot be resolved: the message carries the resolver's own explanation."""
+
+    def __init__(
+        self, message: str, hint: str | None = None, *, target: str = "", cause: str = ""
+    ) -> None:
+        super().__init__(message, hint)
+        self.target = target  # the target's name
+        self.cause = cause  # the resolver's words, the same for targets failing alike
+
+
+_NOT_FOUND = [
+    re.compile(r"No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)"),
+    re.compile(r"Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the package registry"),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,15 +61,6 @@ def clean_env(**extra: str) -> dict[str, str]:
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
     env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_CONFIG="1", PYTHONUTF8="1")
     env.update(extra)
-    return env
-
-
-def _index_env(index_urls: Sequence[str], prefix: str) -> dict[str, str]:
-    """The indexes, for pip (``PIP``) or uv (``UV``), through the environment: URLs may carry
-    credentials, which must not land in a command line or a job file."""
-    env = {f"{prefix}_INDEX_URL": index_urls[0]}
-    if len(index_urls) > 1:
-        env[f"{prefix}_EXTRA_INDEX_URL"] = " ".join(index_urls[1:])
     return env
 
 
@@ -104,7 +110,7 @@ def pip_compile_all(
         with subprocess.Popen(
             cmd,
             cwd=project,
-            env=clean_env(**_index_env(index_urls, "PIP")),
+            env=clean_env(**index_env(index_urls, "PIP")),
             stdout=subprocess.PIPE,
             text=True,
         ) as proc:
@@ -132,23 +138,35 @@ def _error(target: Target, tool: str, output: str) -> ResolveError:
         "the resolver's explanation is above: loosen a conflicting requirement,"
         " check the index, or leave this target out of [tool.wh.platforms]"
     )
-    if "metadata generation failed" in output or "Preparing metadata" in output:
+    missing = [m[1] for pattern in _NOT_FOUND if (m := pattern.search(output))]
+    if missing:
+        hint = (
+            f"no version of {missing[0]} that the inputs allow is on the index: check the"
+            " name's spelling and its version specifiers in the .in file, and the index URL"
+        )
+    elif "metadata generation failed" in output or "Preparing metadata" in output:
         hint = (
             "a version has no wheel for this target and its sdist could not be prepared here:"
             " wh lock --only-wheels chooses versions with a wheel for every target"
         )
+    cause = _explain(output)
     return ResolveError(
-        f"{target.name}: {tool} cannot resolve the inputs for this target:\n{_explain(output)}",
+        f"{target.name}: {tool} cannot resolve the inputs for this target:\n{cause}",
         hint=hint,
+        target=target.name,
+        cause=f"{tool} cannot resolve the inputs:\n{cause}",
     )
 
 
 def _explain(output: str) -> str:
-    """The resolver's own words: its messages, without Python tracebacks."""
+    """The resolver's own words: its messages, without Python tracebacks (of a traceback, only
+    the exception's message, without the exception's dotted name, when not said already)."""
     lines = output.strip().splitlines()
     if "Traceback (most recent call last):" in lines:
         first = lines.index("Traceback (most recent call last):")
-        lines = [*lines[:first][-25:], lines[-1]]
+        said = "\n".join(lines[:first])
+        last = lines[-1].split(": ", 1)[-1]
+        lines = [*lines[:first][-25:], *([] if last in said else [last])]
     return "\n".join(lines[-25:]) or "(no output)"
 
 
@@ -207,7 +225,7 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
     for _ in range(4):
         out.write_text(job.seed)
         only = [a for name in binary_only for a in ("--only-binary", name)]
-        env = clean_env(**extra_env, **_index_env(index_urls, "UV"))
+        env = clean_env(**extra_env, **index_env(index_urls, "UV"))
         _run([*cmd, *only], project, env, job.target, "uv pip compile")
         text = out.read_text(encoding="utf-8")
         if not (job.only_wheels and job.allow_sdist):

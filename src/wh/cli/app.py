@@ -25,8 +25,9 @@ app = typer.Typer(
         " hash and stored through git-lfs.\n\n"
         "Typical use: `wh init` once; then `wh lock` (one lockfile for every target),"
         " `wh sync` (the wheel for every target), `wh verify` (the gate; also a pre-commit"
-        " hook) and `wh pex` (one PEX that runs on every target, built offline);"
-        " `wh deploy` ships it to hosts over SSH, `wh rollback` flips back."
+        " hook) and `wh pex` (one PEX that runs on every target, built offline); `wh index`"
+        " and `wh export` hand the wheelhouse to pip, uv and Pants; `wh deploy` ships a PEX"
+        " to hosts over SSH, `wh rollback` flips back."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -36,6 +37,7 @@ app = typer.Typer(
 
 
 P = ParamSpec("P")
+BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
 
 
 def handled(command: Callable[P, int]) -> Callable[P, int]:
@@ -45,9 +47,13 @@ def handled(command: Callable[P, int]) -> Callable[P, int]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> int:
         try:
             code = command(*args, **kwargs)
+            sys.stdout.flush()  # a reader that left shows here, not in the exit's own flush
         except WhError as exc:
             render.error(exc)
             code = exc.exit_code
+        except BrokenPipeError:  # the reader left (`wh ... | head`): stop quietly, as CLIs do
+            render.quiet_stdout()
+            code = BROKEN_PIPE
         except OSError as exc:  # disk full, permission denied, a file vanished under us
             where = f" ({exc.filename})" if exc.filename else ""
             render.error(
@@ -189,6 +195,16 @@ def sync(
         typer.Option("--prune/--no-prune", help="Remove files no configured target uses."),
     ] = True,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel downloads.")] = 8,
+    read_timeout: Annotated[
+        float,
+        typer.Option(
+            "--read-timeout",
+            min=0.001,
+            envvar="WH_READ_TIMEOUT",
+            help="Seconds a download or index page may send nothing before it is abandoned"
+            " and retried (4 tries in all); then the file fails, saying it timed out.",
+        ),
+    ] = 30.0,
     format: FormatOpt = Format.text,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only gaps and errors.")
@@ -200,15 +216,21 @@ def sync(
     each lockfile line whose markers hold there gets the best-ranked file of its pinned
     version whose sha256 the lock lists. Files are fetched once, in parallel, hash-checked
     and renamed into place; an sdist is built once when no wheel exists. What cannot be
-    filled is named per target, with a hint. Exit 0 complete, 1 gaps, 2 usage error, 3 index
-    unreachable.
+    filled is named per target, with a hint; a file that fails counts against every target
+    needing it, and one network cause is one message. Exit 0 complete, 1 gaps or failed
+    files, 2 usage error, 3 index unreachable.
     """
     from wh.services.sync import SyncOptions
     from wh.services.sync import sync as run_sync
 
     reporter = render.TerminalReporter(quiet=quiet or format is Format.json)
     options = SyncOptions(
-        project=project, platforms=_split(platforms), python=_split(python), prune=prune, jobs=jobs
+        project=project,
+        platforms=_split(platforms),
+        python=_split(python),
+        prune=prune,
+        jobs=jobs,
+        read_timeout=read_timeout,
     )
     result = run_sync(options, reporter)
     if format is Format.json:
@@ -327,8 +349,8 @@ def inspect(
 ) -> int:
     """Look inside a PEX: entry point, pex version, requirements, and which targets each
     bundled distribution serves. Names every target a requirement has no distribution for
-    (targets: this project's, or --platforms/--python). Exit 0 complete, 1 a target lacks
-    a distribution, 2 usage error."""
+    (targets: the ones the PEX was built for, as wh pex records them; else --platforms/--python,
+    else this project's). Exit 0 complete, 1 a target lacks a distribution, 2 usage error."""
     from wh.services.inspect import inspect_pex
 
     result = inspect_pex(file, project, _split(platforms), _split(python))
@@ -351,7 +373,7 @@ def platforms(
     from wh.adapters.project import load_config
     from wh.core.config import make_targets, select_platforms
 
-    config = load_config(project)
+    config = load_config(project, required=False)
     pythons = _split(python) or config.python
     targets = make_targets(pythons, select_platforms(config, _split(platforms)))
     if format is Format.json:
@@ -501,3 +523,122 @@ def releases(
     else:
         render_deploy.releases_text(found)
     return 1 if any(h.error for h in found) else 0
+
+
+# --- wh index, wh export: the wheelhouse for every other tool -------------------------------
+
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="The file to write (default: stdout).")
+]
+LockfileOpt = Annotated[
+    str | None,
+    typer.Option("--lockfile", help="The [tool.wh] lockfile to export; needed when several."),
+]
+
+export_app = typer.Typer(
+    name="export",
+    help="Write the wheelhouse as other tools read it: a PEP 751 pylock.toml, a requirements"
+    " file pip installs offline with --require-hashes, or what Pants needs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(export_app)
+
+
+@app.command("index")
+@handled
+def index_command(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Directory to write (default: PROJECT/dist/index)."),
+    ] = None,
+    project: ProjectOpt = Path(),
+) -> int:
+    """Write a static PEP 503 index of the wheelhouse that pip and uv install from.
+
+    DIR/simple/ holds one page per project with #sha256= links, data-requires-python and
+    PEP 658/714 metadata (each wheel's METADATA beside it as <wheel>.metadata). Wheels are
+    hard-linked where the file system allows, copied otherwise; the same wheelhouse gives the
+    same bytes. Serve DIR with any static file server, or use it directly:
+    pip install --index-url file://DIR/simple NAME. Exit 0 written, 2 usage error.
+    """
+    from wh.services.export import ExportOptions, build_index
+
+    result = build_index(ExportOptions(project=project, output=output))
+    render.index_text(result)
+    return 0
+
+
+@export_app.command("pylock")
+@handled
+def export_pylock_command(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="The lock to write (default: PROJECT/pylock.toml)."),
+    ] = None,
+    lockfile: LockfileOpt = None,
+    project: ProjectOpt = Path(),
+) -> int:
+    """Write a PEP 751 pylock.toml of every configured target, from the wheelhouse.
+
+    One package per pinned version with its marker; every wheel wh chose for some target
+    (built and imported ones included) as a path relative to the lock, with its sha256.
+    Checked before it is written: packaging.pylock validates it and, for each target's tags
+    and marker environment, selects exactly the file sync chose. Install it with
+    `uv pip install -r pylock.toml`. Refuses (exit 1, verify's findings) when a target lacks
+    a file. Exit 0 written, 1 refused, 2 usage error.
+    """
+    return _export("pylock", project, output, lockfile)
+
+
+@export_app.command("requirements")
+@handled
+def export_requirements_command(
+    output: OutputOpt = None,
+    lockfile: LockfileOpt = None,
+    project: ProjectOpt = Path(),
+) -> int:
+    """Print (or write) the lock with the hashes of the wheelhouse's built and imported
+    wheels added beside the locked ones, markers kept.
+
+    Then `pip install --no-index --find-links wheelhouse --require-hashes -r FILE` works on
+    every target, a wheel built here from a locked sdist included. Refuses (exit 1, verify's
+    findings) when a target lacks a file. Exit 0 written, 1 refused, 2 usage error.
+    """
+    return _export("requirements", project, output, lockfile)
+
+
+@export_app.command("pants")
+@handled
+def export_pants_command(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Directory to write, in the project (default: PROJECT/pants).",
+        ),
+    ] = None,
+    project: ProjectOpt = Path(),
+) -> int:
+    """Write what a Pants repository needs to build from the wheelhouse.
+
+    One complete-platform JSON per target (the documents wh gives pex), a BUILD file with a
+    `file` target for each and a `pex_binary` example using `complete_platforms`, and
+    pants.toml lines: [python-repos] find_links at the wheelhouse through %(buildroot)s, no
+    index, and wheels only. Exit 0 written, 2 usage error.
+    """
+    return _export("pants", project, output, None)
+
+
+def _export(kind: str, project: Path, output: Path | None, lockfile: str | None) -> int:
+    from wh.services import export
+
+    run = {
+        "pylock": export.export_pylock,
+        "requirements": export.export_requirements,
+        "pants": export.export_pants,
+    }[kind]
+    result = run(export.ExportOptions(project=project, output=output, lockfile=lockfile))
+    render.export_text(result, _wheelhouse_label(project))
+    return 0 if result.refused is None else 1

@@ -54,8 +54,9 @@ def init(project: Path) -> InitResult:
             "git-lfs is not installed: install it (apt-get install git-lfs, brew install git-lfs)"
             " and run `wh init` again"
         )
-    else:
+    elif not git.lfs_installed_local(project):
         git.lfs_install_local(project)
+        result.changed.append("git-lfs hooks and filters (git lfs install --local)")
     return result
 
 

@@ -16,13 +16,14 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from wh.adapters import resolvers
+from wh.adapters import index, resolvers
 from wh.adapters.fs import atomic_write
-from wh.adapters.project import load_config
+from wh.adapters.project import disk_reader, load_config
 from wh.core.config import make_targets, select_platforms
-from wh.core.inputs import check_inputs
+from wh.core.inputs import check_inputs, requirement_names
 from wh.core.lockfile import LockedRequirement, parse_lockfile
 from wh.core.merge import MergeError, Pin, merge, parse_compiled, render, slice_for
+from wh.core.staleness import render_digests
 from wh.core.targets import Target
 from wh.errors import ConfigError, LockfileError, UsageError
 from wh.services.indexes import index_urls
@@ -69,16 +70,20 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
     targets = make_targets(config.python, select_platforms(config, None))
     urls = index_urls(config, [])
     result = LockResult(options.resolver, [t.name for t in targets])
+    checked = False
     for lockfile in config.lockfiles:
         inputs = config.inputs_of(lockfile)
         for name in inputs:
-            path = project / name
-            if not path.is_file():
+            if not (project / name).is_file():
                 raise ConfigError(
                     f"{name}: no such input for {lockfile}",
                     hint=f'write it, or map the lockfile in [tool.wh.inputs]: "{lockfile}" = [...]',
                 )
-            check_inputs(name, path.read_text(encoding="utf-8"))
+        texts = read_inputs(project, inputs)
+        names = [n for text in texts.values() for n in requirement_names(text)]
+        if names and not checked:  # the index answers, or exit 3 now (as sync does)
+            index.check_reachable(urls, canonicalize_name(names[0]))
+            checked = True
         existing = [] if options.upgrade else _existing(project, lockfile)
         reporter.info(
             f"locking {lockfile} from {', '.join(inputs)} for {len(targets)} targets"
@@ -87,7 +92,8 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
         lines = _lock_one(
             options, config.allow_sdist, project, targets, inputs, existing, urls, reporter
         )
-        full = _header(inputs, targets) + render(lines, [])
+        full = _header(inputs, targets) + render_digests(texts, result.targets)
+        full += render(lines, [])
         path = project / lockfile
         changed = not path.exists() or path.read_text(encoding="utf-8") != full
         if changed:
@@ -140,8 +146,7 @@ def _lock_one(
         outputs = compile_all(jobs, project, Path(tmp), urls, parallel, done)
     failures = [o for o in outputs if isinstance(o, resolvers.ResolveError)]
     if failures:
-        message = "\n".join(f.message for f in failures)
-        raise resolvers.ResolveError(message, hint=failures[0].hint)
+        raise _grouped(failures)
     results = {
         t: parse_compiled(str(text), f"<{options.resolver} output for {t.name}>")
         for t, text in zip(targets, outputs, strict=True)
@@ -154,12 +159,45 @@ def _lock_one(
         ) from None
 
 
+def _grouped(failures: Sequence[resolvers.ResolveError]) -> resolvers.ResolveError:
+    """One message per cause, naming the targets it affects (a typo fails every target alike:
+    said once, not once per target)."""
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for f in failures:
+        groups.setdefault((f.cause or f.message, f.hint), []).append(f.target)
+    parts = []
+    for (cause, _hint), names in groups.items():
+        named = [n for n in names if n]
+        where = f"{len(named)} target(s) ({', '.join(named)})" if named else ""
+        parts.append(f"{where}: {cause}" if where else cause)
+    hints = list(dict.fromkeys(h for (_c, h) in groups if h))
+    return resolvers.ResolveError("\n".join(parts), hint="; ".join(hints) or None)
+
+
+def read_inputs(project: Path, inputs: Sequence[str]) -> dict[str, str]:
+    """Every requirement file a lock is compiled from (includes followed, each checked and kept
+    inside the project), by project-relative path, in reading order."""
+    read = disk_reader(project)
+    texts: dict[str, str] = {}
+    pending = list(inputs)
+    while pending:
+        name = pending.pop(0)
+        if name in texts:
+            continue
+        try:
+            texts[name] = read(name)
+        except OSError as exc:
+            raise LockfileError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        pending += check_inputs(name, texts[name])
+    return texts
+
+
 def _existing(project: Path, lockfile: str) -> list[LockedRequirement]:
     path = project / lockfile
     if not path.exists():
         return []
     try:
-        return list(parse_lockfile(lockfile, lambda p: (project / p).read_text()).requirements)
+        return list(parse_lockfile(lockfile, disk_reader(project)).requirements)
     except (LockfileError, OSError):
         return []  # an unreadable old lock only loses its pins: the new one replaces it
 

@@ -22,7 +22,7 @@ from wh.adapters.project import load_config, read_lockfiles
 from wh.core.config import Config, make_targets, select_platforms
 from wh.core.lockfile import LockedRequirement
 from wh.core.pexinfo import coverage, parse_pex_info
-from wh.core.pexspec import PexSpec
+from wh.core.pexspec import PexSpec, module_paths, provides
 from wh.core.plan import applicable
 from wh.core.targets import Target
 from wh.core.verify import CLOSURE, HASH, METADATA, MISSING, Report, verify
@@ -128,22 +128,41 @@ def _build(
     for source in sources:
         if not source.is_dir():
             raise UsageError(f"[tool.wh.pex.{spec.name}] sources: {source} is not a directory")
+    dists = [wheelhouse / f for f in chosen]
+    _check_entry_point(spec, dists, sources)
+    inputs = pex_tool.PexInputs(
+        output=result.output,
+        dists=dists,
+        requirements=lines,
+        platforms=[t.complete_platform() for t in targets],
+        sources=sources,
+        entry_point=spec.entry_point,
+        script=spec.script,
+        shebang=spec.shebang,
+    )
     with tempfile.TemporaryDirectory(prefix="wh-pex-") as work:
-        pex_tool.build(
-            result.output,
-            [wheelhouse / f for f in chosen],
-            lines,
-            [t.complete_platform() for t in targets],
-            sources,
-            spec.entry_point,
-            spec.script,
-            Path(work),
-        )
+        pex_tool.build(inputs, Path(work))
     _check(result.output, targets, chosen, digests)
     data = result.output.read_bytes()
     result.size, result.sha256 = len(data), hashlib.sha256(data).hexdigest()
     result.distributions = len(chosen)
     result.seconds = time.perf_counter() - started
+
+
+def _check_entry_point(spec: PexSpec, dists: list[Path], sources: list[Path]) -> None:
+    """Refuse an entry point whose module no source root and no wheel holds: pex would build
+    a PEX that fails only when it runs."""
+    if spec.entry_point is None or provides(
+        spec.entry_point, pex_tool.module_files(dists, sources)
+    ):
+        return
+    module = spec.entry_point.partition(":")[0]
+    roots = ", ".join(spec.sources) or "none"
+    raise UsageError(
+        f"[tool.wh.pex.{spec.name}] entry-point {spec.entry_point!r}: no module {module!r}"
+        f" in the sources ({roots}) or in the PEX's wheels",
+        hint=f"expected {' or '.join(module_paths(spec.entry_point)[:2])} under a source root",
+    )
 
 
 def _check(output: Path, targets: list[Target], chosen: list[str], digests: dict[str, str]) -> None:

@@ -16,21 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from filelock import FileLock, Timeout
-
 from wh import __version__
 from wh.adapters.builds import build_wheel
-from wh.adapters.cache import HashCache, PlanCache, cache_dir
+from wh.adapters.cache import HashCache, PlanCache
 from wh.adapters.fs import atomic_write, leftover_temp_files
-from wh.adapters.project import load_config, read_lockfiles
+from wh.adapters.houselock import wheelhouse_lock
+from wh.adapters.project import inside_repository, load_config, read_lockfiles
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record, render_record
-from wh.core.config import make_targets, select_platforms
+from wh.core.config import READ_TIMEOUT, make_targets, select_platforms
 from wh.core.files import DistFile, is_dist_filename, parse_dist
 from wh.core.lockfile import LockedRequirement
 from wh.core.plan import SyncPlan, plan_sync, projects, with_builds
 from wh.core.selection import Choice, Gap
 from wh.core.targets import Target
-from wh.errors import UsageError, WhError
+from wh.errors import TransferError, UsageError, WhError
+from wh.services.failures import group_failures
 from wh.services.report import Reporter, Silent
 
 if TYPE_CHECKING:  # the network stack is imported only when the index is asked
@@ -44,6 +44,7 @@ class SyncOptions:
     python: Sequence[str] | None = None  # None: the configured versions
     prune: bool = True
     jobs: int = 8
+    read_timeout: float = READ_TIMEOUT  # seconds without a byte before a transfer is retried
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,7 @@ class TargetSummary:
     platform: str
     files: tuple[str, ...]
     gaps: int
+    failed: int = 0  # files this target needs that could not be fetched or did not verify
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,8 @@ def sync(options: SyncOptions, reporter: Reporter | None = None) -> SyncResult:
     reporter = reporter or Silent()
     if options.jobs < 1:
         raise UsageError("--jobs: must be at least 1")
+    if not options.read_timeout > 0:
+        raise UsageError("--read-timeout: must be more than 0 seconds")
     project = options.project.resolve()
     config = load_config(project)
     selected = make_targets(
@@ -100,7 +104,7 @@ def sync(options: SyncOptions, reporter: Reporter | None = None) -> SyncResult:
     others = [t for t in configured if t not in selected]
     lockfiles = read_lockfiles(project, config)
     requirements = [r for lockfile, _ in lockfiles for r in lockfile.requirements]
-    wheelhouse = project / config.wheelhouse
+    wheelhouse = inside_repository(project, config.wheelhouse)
     wheelhouse.mkdir(parents=True, exist_ok=True)
     # The lock pins every file by sha256, so these inputs decide the plan; the index does
     # not (it only says where the files are), and the snapshot re-checks every file's hash.
@@ -112,28 +116,22 @@ def sync(options: SyncOptions, reporter: Reporter | None = None) -> SyncResult:
         *(t.name for t in others),
         str(options.prune),
     )
-    lock = FileLock(cache_dir() / "locks" / f"{PlanCache.key(str(wheelhouse))}.lock")
-    (cache_dir() / "locks").mkdir(parents=True, exist_ok=True)
-    try:
-        lock.acquire(timeout=0.5)
-    except Timeout:
-        reporter.info(f"waiting for another wh sync of {wheelhouse} to finish")
-        lock.acquire()
-    try:
+    # The lock is the wheelhouse's: two syncs with different cache dirs still meet there.
+    waiting = f"waiting for another wh sync of {wheelhouse} to finish"
+    with wheelhouse_lock(wheelhouse, lambda: reporter.info(waiting)):
         hashes = HashCache()
         plans = PlanCache()
         result = _unchanged(wheelhouse, plans.get(key), hashes, options.prune)
         if result is None:
             from wh.services.session import Session
 
-            session = Session.create(config, [lf for lf, _ in lockfiles], options.jobs, reporter)
+            locks = [lf for lf, _ in lockfiles]
+            session = Session.create(config, locks, options.jobs, reporter, options.read_timeout)
             result = _sync(session, wheelhouse, selected, others, requirements, hashes, options)
             if result.ok and all(r.hashes for r in requirements):
                 plans.put(key, _snapshot(wheelhouse, result, hashes))
         hashes.save()
         return result
-    finally:
-        lock.release()
 
 
 def _sync(
@@ -165,6 +163,7 @@ def _sync(
     if options.prune:
         result.removed = _prune(wheelhouse, keep)
     _summarize(result, plan)
+    result.errors = group_failures(result.errors, _needed_by(plan))
     return result
 
 
@@ -338,13 +337,20 @@ def _prune(wheelhouse: Path, keep: set[str]) -> list[str]:
 
 
 def _summarize(result: SyncResult, plan: SyncPlan) -> None:
+    bad = {f for e in result.errors if isinstance(e, TransferError) for f in e.files}
     for target in plan.targets:
         entries = plan.for_target(target)
         files = sorted(e.outcome.file.filename for e in entries if isinstance(e.outcome, Choice))
         gaps = [e for e in entries if isinstance(e.outcome, Gap)]
+        failed = sum(1 for f in files if f in bad)
         result.targets.append(
             TargetSummary(
-                target.name, target.python_short, target.platform.tag, tuple(files), len(gaps)
+                target.name,
+                target.python_short,
+                target.platform.tag,
+                tuple(files),
+                len(gaps),
+                failed,
             )
         )
         for e in gaps:
@@ -358,6 +364,16 @@ def _summarize(result: SyncResult, plan: SyncPlan) -> None:
                     e.outcome.hint,
                 )
             )
+
+
+def _needed_by(plan: SyncPlan) -> dict[str, list[str]]:
+    """file name -> the targets whose chosen file it is."""
+    needed: dict[str, list[str]] = {}
+    for target in plan.targets:
+        for e in plan.for_target(target):
+            if isinstance(e.outcome, Choice):
+                needed.setdefault(e.outcome.file.filename, []).append(target.name)
+    return needed
 
 
 def _snapshot(wheelhouse: Path, result: SyncResult, hashes: HashCache) -> dict[str, object]:

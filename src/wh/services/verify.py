@@ -13,20 +13,41 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from wh.adapters import git
 from wh.adapters.cache import HashCache, StatCache
-from wh.adapters.project import Reader, load_config, read_lockfiles
+from wh.adapters.project import (
+    Reader,
+    disk_reader,
+    inside_repository,
+    load_config,
+    read_lockfiles,
+)
 from wh.adapters.wheelfile import read_metadata
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record
 from wh.core.config import Config, make_targets, select_platforms
 from wh.core.files import is_dist_filename
-from wh.core.lfs import Pointer, parse_pointer
+from wh.core.lfs import POINTER_MAX, Pointer, parse_pointer
+from wh.core.lockfile import Lockfile
 from wh.core.metadata import MetadataError, from_fields
-from wh.core.verify import ATTRIBUTES, NOT_LFS, Finding, HouseFile, Report, verify
-from wh.errors import UsageError
+from wh.core.staleness import changes, parse_digests
+from wh.core.targets import Target
+from wh.core.verify import (
+    ATTRIBUTES,
+    HASH,
+    METADATA,
+    MISSING,
+    NOT_LFS,
+    STALE,
+    UNUSED,
+    Finding,
+    HouseFile,
+    Report,
+    verify,
+)
+from wh.errors import UsageError, WhError
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +84,7 @@ def run_verify(options: VerifyOptions) -> Report:
         records = wheelhouse_records(wheelhouse)
         notes = ["not a git repository: the LFS checks were skipped"]
     else:
-        if not wheelhouse.resolve().is_relative_to(repo.resolve()):
-            raise UsageError(f"{wheelhouse}: the wheelhouse is outside the git repository {repo}")
+        inside_repository(project, config.wheelhouse)  # exit 2 outside, as sync refuses it
         rel = wheelhouse.resolve().relative_to(repo.resolve()).as_posix()
         staged = git.staged_files(repo, rel)
         blobs = git.read_blobs(repo, [b for p, b in staged.items() if is_dist_filename(p)])
@@ -91,10 +111,67 @@ def run_verify(options: VerifyOptions) -> Report:
     report = verify(
         selected, configured, requirements, files, records, closure=not options.pointers
     )
-    report.findings = extra + report.findings
-    report.notes += notes
+    stale, unchecked = _staleness(project, lockfiles, read, configured)
+    report.findings = stale + extra + report.findings
+    if options.staged:  # what sync or lock change reaches the commit only once staged
+        report.findings = [_stage_hint(f, config.wheelhouse) for f in report.findings]
+    report.notes += unchecked + notes
     hashes.save()
     return report
+
+
+_WHEELHOUSE_KINDS = {MISSING, HASH, METADATA, UNUSED}
+
+
+def _stage_hint(finding: Finding, wheelhouse: str) -> Finding:
+    """--staged judges the git index: a fix in the working tree counts once it is staged."""
+    if finding.kind in _WHEELHOUSE_KINDS:
+        return replace(finding, hint=f"{finding.hint}; then stage it: git add -A {wheelhouse}")
+    if finding.kind == STALE:
+        return replace(finding, hint=f"{finding.hint}; then git add the lockfile and its inputs")
+    return finding
+
+
+def _staleness(
+    project: Path, lockfiles: list[tuple[Lockfile, str]], read: Reader | None, targets: list[Target]
+) -> tuple[list[Finding], list[str]]:
+    """A finding per lock whose recorded inputs or targets changed; notes for what could not
+    be checked (a lock another tool wrote records nothing to compare)."""
+    read = read or disk_reader(project)
+    findings: list[Finding] = []
+    notes: list[str] = []
+
+    def text(path: str) -> str | None:
+        try:
+            return read(path)
+        except (OSError, WhError):
+            return None
+
+    for lockfile, raw in lockfiles:
+        recorded = parse_digests(raw.split("\0", 1)[0])
+        if recorded is None:
+            notes.append(
+                f"{lockfile.path} records no input digests (not written by wh lock):"
+                " whether it is stale was not checked"
+            )
+            continue
+        changed, gone, retargeted = changes(recorded, text, [t.name for t in targets])
+        if gone:
+            notes.append(f"{lockfile.path}: cannot read {', '.join(gone)} to check it is current")
+        causes = [f"{path} changed" for path in changed]
+        causes += ["the configured targets changed"] if retargeted else []
+        if causes:
+            findings.append(
+                Finding(
+                    STALE,
+                    "",
+                    "",
+                    changed[0] if changed else lockfile.path,
+                    f"{lockfile.path} is stale: {' and '.join(causes)} since it was locked",
+                    f"run wh lock to compile {lockfile.path} again, then wh sync",
+                )
+            )
+    return findings, notes
 
 
 def _blob_text(repo: Path, blob: str | None) -> str:
@@ -130,11 +207,29 @@ def wheelhouse_files(wheelhouse: Path, hashes: HashCache) -> list[HouseFile]:
     if not wheelhouse.is_dir():
         return []
     paths = [p for p in sorted(wheelhouse.iterdir()) if p.is_file() and is_dist_filename(p.name)]
-    digests = hashes.sha256_many(paths)
+    pointers = _pointer_files(paths)
+    digests = hashes.sha256_many([p for p in paths if p not in pointers])
     metadata = StatCache("metadata", enabled=hashes.enabled)
-    files = [_cached_house_file(p, digests[p], metadata) for p in paths]
+    files = [
+        # a git-lfs pointer left by a checkout without LFS content: its oid is the file's sha256
+        HouseFile(p.name, pointers[p].oid, pointer=True)
+        if p in pointers
+        else _cached_house_file(p, digests[p], metadata)
+        for p in paths
+    ]
     metadata.save()
     return files
+
+
+def _pointer_files(paths: list[Path]) -> dict[Path, Pointer]:
+    """The files that are git-lfs pointers (a few hundred bytes) instead of their content."""
+    found: dict[Path, Pointer] = {}
+    for path in paths:
+        if path.stat().st_size <= POINTER_MAX:
+            pointer = parse_pointer(path.read_bytes())
+            if pointer is not None:
+                found[path] = pointer
+    return found
 
 
 def _cached_house_file(path: Path, sha256: str, cache: StatCache) -> HouseFile:
