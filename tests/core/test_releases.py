@@ -21,8 +21,11 @@ FIVE = [Release(A, 1), Release(B, 2), Release(C, 3), Release(D, 4), Release(E, 5
 
 def test_release_names_are_full_commits() -> None:
     assert release_name(A, dirty=False) == A
-    assert release_name(A, dirty=True) == f"{A}-dirty"
-    assert is_release(A) and is_release(f"{A}-dirty") and is_release("1" * 64)
+    assert release_name(A, dirty=True, sha256="9" * 64) == f"{A}-dirty-{'9' * 12}"
+    assert is_release(A) and is_release(f"{A}-dirty-{'9' * 12}") and is_release("1" * 64)
+    assert not is_release(f"{A}-dirty")
+    with pytest.raises(ValueError, match="named with the PEX's sha256"):
+        release_name(A, dirty=True)
     assert not is_release("latest") and not is_release(A[:12]) and not is_release(".wh-tmp-x")
     with pytest.raises(ValueError):
         release_name("abc123", dirty=False)

@@ -27,6 +27,7 @@ from tests.support.gitrepo import commit_all, git, init_repo
 from tests.support.index import SimpleIndex
 from tests.support.netenv import isolated_env
 from tests.support.sshd import ClientHome, SshServer, missing
+from tests.support.wheels import sha256_of
 
 WH = str(Path(sys.executable).with_name("wh"))
 PY = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -436,7 +437,8 @@ def test_a_dirty_tree_is_refused_unless_allowed(ship: Ship) -> None:
     assert "--allow-dirty" in refused.stderr
     assert untouched
     assert allowed.code == 0, allowed.output
-    assert ship.latest("dirty", "a") == f"{ship.head()}-dirty"
+    digest = sha256_of(ship.project.dir / "dist" / "app.pex")  # the dirty build
+    assert ship.latest("dirty", "a") == f"{ship.head()}-dirty-{digest[:12]}"
     assert ship.run_live("dirty", "a").startswith("app dirty")
 
 
@@ -503,3 +505,22 @@ def test_a_host_without_the_pex_interpreter_is_named(tmp_path: Path) -> None:
     assert "python3.99" in str(e.value) and "No such file" in str(e.value)
     assert e.value.hint and "shebang" in e.value.hint
     assert not (tmp_path / "root").exists()
+
+
+def test_the_live_release_is_never_replaced_by_other_bytes(tmp_path: Path) -> None:
+    from wh.adapters.hostlink import HostError, LocalLink
+
+    root, release = tmp_path / "root", "a" * 40
+    first, other = tmp_path / "first.pex", tmp_path / "other.pex"
+    first.write_bytes(b"#!/bin/sh\necho first\n")
+    other.write_bytes(b"#!/bin/sh\necho other\n")
+    with LocalLink([sys.executable], str(root)) as link:
+        link.start()
+        link.request("lock")
+        sent = link.put(first, "app.pex")
+        link.request("install", release=release, name="app.pex", **sent)
+        link.request("flip", release=release)
+        sent = link.put(other, "app.pex")
+        with pytest.raises(HostError, match="is live here with other bytes"):
+            link.request("install", release=release, name="app.pex", **sent)
+    assert (root / "latest" / "app.pex").read_bytes() == first.read_bytes()

@@ -8,7 +8,7 @@ choice (what to keep, what to flip to) is wh's, made locally.
 
     lock     take ROOT/.wh-deploy.lock (flock; held until this program exits), say who
              holds it while waiting, then clear temp files a killed deploy left behind
-    has      does ROOT/<release>/<name> exist with this sha256?
+    has      does ROOT/<release>/<name> exist with this sha256? (and what is live)
     put      receive the bytes into ROOT/.wh-tmp-*/<name>, hashing as they arrive; fsync
     mktemp   a ROOT/.wh-tmp-* directory for a file sent another way (SFTP), and then
     received fsync and hash that file
@@ -39,7 +39,7 @@ from typing import IO, Any
 TMP = ".wh-tmp-"
 LOCK = ".wh-deploy.lock"
 LATEST = "latest"
-RELEASE = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?(-dirty)?\Z")
+RELEASE = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?(-dirty-[0-9a-f]{12})?\Z")
 CHUNK = 1 << 20
 
 
@@ -157,7 +157,8 @@ class Agent:
 
     def op_has(self, request: dict[str, Any]) -> dict[str, Any]:
         path = os.path.join(self.release(request["release"]), _name(request["name"]))
-        return {"has": os.path.isfile(path) and _sha256(path) == request["sha256"]}
+        has = os.path.isfile(path) and _sha256(path) == request["sha256"]
+        return {"has": has, "live": self.live()}
 
     def op_put(self, request: dict[str, Any]) -> dict[str, Any]:
         size, name = int(request["size"]), request["name"]
@@ -212,6 +213,11 @@ class Agent:
             if self.received.get(tmp) != request["sha256"]:
                 raise ValueError(f"{tmp}: the bytes received are not the ones sent")
             os.chmod(os.path.join(tmp, name), 0o755)
+            if os.path.isdir(target) and self.live() == os.path.basename(target):
+                raise ValueError(
+                    f"{target} is live here with other bytes: a release is one set of bytes"
+                    " (commit, then deploy; or roll back first)"
+                )
             if os.path.isdir(target):
                 os.replace(os.path.join(tmp, name), os.path.join(target, name))
                 shutil.rmtree(tmp)

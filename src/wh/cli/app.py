@@ -452,7 +452,8 @@ def deploy(
         bool,
         typer.Option(
             "--allow-dirty",
-            help="Deploy a tree with uncommitted changes (the release is named <commit>-dirty).",
+            help="Deploy a tree with uncommitted changes (the release is then named"
+            " <commit>-dirty-<12 hex digits of the PEX's sha256>).",
         ),
     ] = False,
     format: FormatOpt = Format.text,

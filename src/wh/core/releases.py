@@ -1,7 +1,8 @@
 """Releases on a host: their names, which to keep, and which one a rollback flips to.
 
 Pure. A release is a directory ``<root>/<release>/`` named for the project's git commit (the
-full hash; ``-dirty`` appended when deployed from a tree with uncommitted changes); its
+full hash; ``-dirty-`` and 12 hex digits of the PEX's sha256 appended when deployed from a
+tree with uncommitted changes, so that other bytes always get another name); its
 deploy time is when it was last installed. ``<root>/latest`` points at the live one.
 "Previous" always means the newest release deployed before the live one: what a rollback
 flips to, and what pruning never removes.
@@ -17,7 +18,7 @@ from wh.errors import UsageError
 
 DIRTY = "-dirty"
 _COMMIT = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")  # sha1 or sha256 object names
-_RELEASE = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?(-dirty)?")
+_RELEASE = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?(-dirty-[0-9a-f]{12})?")
 
 
 class ReleaseError(UsageError):
@@ -30,10 +31,16 @@ class Release:
     deployed: float  # seconds since the epoch, when it was installed on the host
 
 
-def release_name(commit: str, *, dirty: bool) -> str:
+def release_name(commit: str, *, dirty: bool, sha256: str = "") -> str:
+    """The commit; for a dirty tree, the commit and the first 12 hex digits of the PEX's
+    sha256 (``sha256`` is required then)."""
     if not _COMMIT.fullmatch(commit):
         raise ValueError(f"{commit!r}: not a full git commit hash")
-    return commit + (DIRTY if dirty else "")
+    if not dirty:
+        return commit
+    if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+        raise ValueError("a dirty release is named with the PEX's sha256")
+    return f"{commit}{DIRTY}-{sha256[:12]}"
 
 
 def is_release(name: str) -> bool:

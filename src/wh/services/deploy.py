@@ -159,7 +159,9 @@ def select_hosts(spec: DeploySpec, wanted: Sequence[str] | None) -> list[HostSpe
     return [by_name[w] for w in dict.fromkeys(wanted)]
 
 
-def current_release(project: Path, allow_dirty: bool) -> str:
+def current_commit(project: Path, allow_dirty: bool) -> tuple[str, bool]:
+    """The checked-out commit, and whether tracked files have uncommitted changes (refused
+    unless ``allow_dirty``)."""
     commit = git.head_commit(project)
     if commit is None:
         raise UsageError(
@@ -175,9 +177,9 @@ def current_release(project: Path, allow_dirty: bool) -> str:
             f"{project}: uncommitted changes to tracked files ({shown});"
             " a release must be a commit",
             hint="commit or stash them, or pass --allow-dirty (the release is then named"
-            f" {commit}-dirty)",
+            f" {commit}-dirty-<12 hex digits of the PEX's sha256>)",
         )
-    return release_name(commit, dirty=bool(changed))
+    return commit, bool(changed)
 
 
 def _newest_input(project: Path, config: Config, spec: DeploySpec) -> float:
@@ -269,17 +271,22 @@ def _probe(link: HostLink, ship: Shipment) -> None:
         )
 
 
-def _upload(link: HostLink, ship: Shipment, result: HostResult, say: _Serial) -> None:
+def _upload(link: HostLink, ship: Shipment, result: HostResult, say: _Serial) -> bool:
+    """Put the release in place; False when it is already live there with these bytes."""
     name, release = ship.pex.name, ship.release
-    if link.request("has", release=release, name=name, sha256=ship.sha256)["has"]:
+    present = link.request("has", release=release, name=name, sha256=ship.sha256)
+    if present["has"] and present["live"] == release:
+        return False  # checked and flipped before: nothing to do but prune
+    if present["has"]:
         link.request("install", release=release, name=name, sha256=ship.sha256)
-        return
+        return True
     say.info(f"{link.where}: uploading {ship.pex.stat().st_size / 1e6:.1f} MB")
     received = link.put(ship.pex, name)
     if received["sha256"] != ship.sha256:
         raise HostError(f"the host received other bytes (sha256 {received['sha256'][:16]}…)")
     link.request("install", release=release, name=name, sha256=ship.sha256, tmp=received["tmp"])
     result.uploaded = ship.pex.stat().st_size
+    return True
 
 
 def _check(link: HostLink, ship: Shipment) -> None:
@@ -313,11 +320,13 @@ def deploy_host(ship: Shipment, host: HostSpec, say: _Serial) -> HostResult:
             result.stage = "lock"
             _lock(link, say)
             result.stage = "upload"
-            _upload(link, ship, result, say)
-            result.stage = "check"
-            _check(link, ship)
-            result.stage = "flip"
-            result.previous = link.request("flip", release=ship.release)["previous"]
+            if _upload(link, ship, result, say):
+                result.stage = "check"
+                _check(link, ship)
+                result.stage = "flip"
+                result.previous = link.request("flip", release=ship.release)["previous"]
+            else:
+                result.previous = ship.release
             result.status, result.live = "live", ship.release
             result.stage = "prune"
             result.pruned = _prune(link, ship.spec.keep)
@@ -361,9 +370,10 @@ def _parallel(
 def deploy(options: DeployOptions, reporter: Reporter | None = None) -> FleetRun:
     reporter = reporter or Silent()
     project, config, spec, hosts = _fleet(options)
-    release = current_release(project, options.allow_dirty)
+    commit, dirty = current_commit(project, options.allow_dirty)
     pex = ensure_pex(project, config, spec, reporter)
     digest = sha256_file(pex)
+    release = release_name(commit, dirty=dirty, sha256=digest)
     info = parse_pex_info(read_pex_info(pex))
     ship = Shipment(pex, digest, info, shebang(pex), release, spec)
     size = pex.stat().st_size
