@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench git-lfs clean demo-app
+.PHONY: demo test lint typecheck pytest bench git-lfs openssh-server clean demo-app
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,16 @@ git-lfs:
 	    exit 1; \
 	  fi; }
 
+# The deploy tests start real sshd servers on loopback; without them they skip, saying why.
+openssh-server:
+	@test -x /usr/sbin/sshd || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing openssh-server from the OS packages"; \
+	    apt-get update -qq && apt-get install -y -qq openssh-server >/dev/null; \
+	  else \
+	    echo "openssh-server is missing: the wh deploy tests will skip (apt-get install openssh-server, as root)" >&2; \
+	  fi; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
@@ -30,7 +40,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
 
-pytest: $(STAMP) git-lfs
+pytest: $(STAMP) git-lfs openssh-server
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
@@ -85,6 +95,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_verify.py
 	$(BIN)/python benchmarks/bench_lock.py
 	$(BIN)/python benchmarks/bench_pex.py
+	$(BIN)/python benchmarks/bench_deploy.py
 	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/bench_export.py
 
 clean:

@@ -120,3 +120,17 @@ def lfs_object(objects: Path, oid: str) -> Path | None:
     """The local LFS object for ``oid`` under ``objects``, if git-lfs has it."""
     path = objects / oid[:2] / oid[2:4] / oid
     return path if path.is_file() else None
+
+
+def head_commit(repo: Path) -> str | None:
+    """The full hash of the checked-out commit (None: not a repository, or no commit yet)."""
+    proc = _git(repo, "rev-parse", "--verify", "--quiet", "HEAD")
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def changed_tracked(repo: Path) -> list[str]:
+    """Tracked files with uncommitted changes (staged or not); untracked files don't count."""
+    proc = _git(repo, "status", "--porcelain=v1", "--untracked-files=no")
+    if proc.returncode != 0:
+        raise GitError(f"git status failed in {repo}: {proc.stderr.strip()}")
+    return [line[3:] for line in proc.stdout.splitlines() if line.strip()]

@@ -13,6 +13,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from wh.core.deployspec import DeploySpec, parse_deploy_specs
 from wh.core.lockfile import inside_project
 from wh.core.pexspec import PexSpec, parse_pex_specs
 from wh.core.targets import Target, TargetError, make_target, parse_platform, parse_python
@@ -41,6 +42,7 @@ _KEYS = {
     "inputs",
     "allow-sdist",
     "pex",
+    "deploy",
 }
 
 
@@ -55,6 +57,7 @@ class Config:
     inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # lockfile -> .in files
     allow_sdist: tuple[str, ...] = ()  # packages `wh lock --only-wheels` may take as sdists
     pex: Mapping[str, PexSpec] = field(default_factory=dict)
+    deploy: Mapping[str, DeploySpec] = field(default_factory=dict)
 
     def inputs_of(self, lockfile: str) -> tuple[str, ...]:
         """The requirement files a lockfile is compiled from: [tool.wh.inputs], else X.in."""
@@ -135,6 +138,8 @@ def parse_config(table: Mapping[str, Any]) -> Config:
     if "allow-sdist" in table:
         names = _strings("allow-sdist", table["allow-sdist"], empty=True)
         kwargs["allow_sdist"] = tuple(canonicalize_name(n) for n in names)
+    if "deploy" in table:
+        kwargs["deploy"] = parse_deploy_specs(table["deploy"], kwargs.get("pex", {}))
     return Config(**kwargs)
 
 

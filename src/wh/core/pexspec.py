@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from wh.core.tables import named_tables
 from wh.errors import ConfigError
 
 _KEYS = {
@@ -43,19 +44,8 @@ def _list(key: str, value: Any) -> tuple[str, ...]:
 
 
 def parse_pex_specs(table: Any, lockfiles: tuple[str, ...]) -> Mapping[str, PexSpec]:
-    if not isinstance(table, dict):
-        raise ConfigError("[tool.wh.pex]: expected tables [tool.wh.pex.<name>]")
     specs: dict[str, PexSpec] = {}
-    for name, spec in table.items():
-        key = f"pex.{name}"
-        if not isinstance(spec, dict):
-            raise ConfigError(f"[tool.wh.{key}]: expected a table")
-        unknown = sorted(set(spec) - _KEYS)
-        if unknown:
-            raise ConfigError(
-                f"[tool.wh.{key}] {unknown[0]}: unknown key",
-                hint=f"known: {', '.join(sorted(_KEYS))}",
-            )
+    for name, key, spec in named_tables(table, "pex", _KEYS):
         for required in ("output",):
             if not isinstance(spec.get(required), str) or not spec[required]:
                 raise ConfigError(f"[tool.wh.{key}] {required}: a path is required")
