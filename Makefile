@@ -44,11 +44,9 @@ demo: $(STAMP) git-lfs
 	$(BIN)/wh inspect dist/wh.pex
 	$(PYTHON) dist/wh.pex --version
 
+# Every benchmark in one run, then one table of ratios (benchmarks/all.py).
 bench: $(STAMP)
-	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/bench_sync.py
-	$(BIN)/python benchmarks/bench_verify.py
-	$(BIN)/python benchmarks/bench_lock.py
-	$(BIN)/python benchmarks/bench_pex.py
+	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
