@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import IO
 
@@ -11,6 +10,8 @@ from wh.core.metadata import MetadataError, WheelMetadata, parse_metadata
 
 def read_metadata(source: Path | IO[bytes]) -> WheelMetadata:
     """METADATA of the wheel at ``source``; MetadataError when it is not a readable wheel."""
+    import zipfile  # here: a run whose METADATA is all cached never opens a zip
+
     try:
         with zipfile.ZipFile(source) as zf:
             names = [
