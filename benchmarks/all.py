@@ -9,22 +9,31 @@ Each benchmark runs as its own process (its output streams through) and ends wit
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from results import parse  # noqa: E402
+from results import parse, table  # noqa: E402
 
 BENCHES = {
+    "startup": ["bench_startup.py"],
     "sync": ["bench_sync.py"],
     "verify": ["bench_verify.py"],
     "lock": ["bench_lock.py", "--packages", "70"],
     "pex": ["bench_pex.py"],
 }
-QUICK = {"sync": ["--repeat", "1"], "verify": ["--repeat", "1"], "lock": ["--repeat", "1"]}
+QUICK = {
+    "startup": ["--repeat", "3"],
+    "sync": ["--repeat", "1"],
+    "verify": ["--repeat", "1"],
+    "lock": ["--repeat", "1"],
+    "pex": ["--repeat", "1"],
+}
 
 
 def main() -> None:
@@ -33,7 +42,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one repeat each")
     args = parser.parse_args()
     names = [n for n in args.only.split(",") if n] or list(BENCHES)
-    rows: list[dict[str, object]] = []
+    rows: list[dict[str, Any]] = []
     for name in names:
         cmd = [sys.executable, str(HERE / BENCHES[name][0]), *BENCHES[name][1:]]
         cmd += QUICK.get(name, []) if args.quick else []
@@ -41,12 +50,11 @@ def main() -> None:
         proc = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
         sys.stdout.write(proc.stdout)
         if proc.returncode:
-            rows.append({"bench": name, "FAILED (exit)": float(proc.returncode)})
+            rows.append({"bench": name, "figures": {"FAILED: exit status": proc.returncode}})
         rows.extend(parse(proc.stdout))
-    print("\n== all benchmarks")
-    for row in rows:
-        figures = ", ".join(f"{k} {v}" for k, v in row.items() if k != "bench")
-        print(f"{row['bench']:<8} {figures}")
+    load = os.getloadavg()
+    print(f"\n== all benchmarks ({os.cpu_count()} cores; load average at the end {load[0]:.1f})")
+    print("\n".join(table(rows)))
 
 
 if __name__ == "__main__":

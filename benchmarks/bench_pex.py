@@ -127,7 +127,7 @@ def main() -> None:
         print(
             f"wh pex / raw pex, {mode}: {ratio:.2f} (goal <= 1.0: {'yes' if ratio <= 1 else 'NO'})"
         )
-    emit("pex", ratios)
+    emit("pex", ratios, dict.fromkeys(ratios, 1.0))
     shutil.rmtree(work, ignore_errors=True)
 
 
