@@ -117,14 +117,7 @@ def _apply(
 
     setattr(RequirementCommand, "make_resolver", classmethod(patched_make_resolver))  # noqa: B010
 
-    original_hash = PyPIRepository._get_file_hash
-
-    def file_hash(self: Any, link: Any) -> str:
-        if getattr(link, "hash_name", None) == "sha256" and link.hash:
-            return f"sha256:{link.hash}"
-        return str(original_hash(self, link))
-
-    setattr(PyPIRepository, "_get_file_hash", file_hash)  # noqa: B010
+    _index_hashes(PyPIRepository)
 
     if only_wheels:
 
@@ -134,6 +127,31 @@ def _apply(
             return frozenset({"binary"})
 
         setattr(FormatControl, "get_allowed_formats", allowed)  # noqa: B010
+
+
+def _index_hashes(repository: Any) -> None:
+    """Hashes from the index page, where it gives a file's sha256 (pip-tools would download
+    the file to hash it). When it gives every matching file's, the project's JSON API is not
+    asked either: one request per project per target saved, a 404 on most indexes, a
+    document listing every release on others (pip-tools keeps only the files matched here)."""
+    original_hash = repository._get_file_hash
+    original_req_hashes = repository._get_req_hashes
+
+    def sha256_of(link: Any) -> str | None:
+        ok = getattr(link, "hash_name", None) == "sha256" and link.hash
+        return f"sha256:{link.hash}" if ok else None
+
+    def file_hash(self: Any, link: Any) -> str:
+        return sha256_of(link) or str(original_hash(self, link))
+
+    def req_hashes(self: Any, ireq: Any) -> set[str]:
+        known = {sha256_of(c.link) for c in self._get_matching_candidates(ireq)}
+        if known and None not in known:
+            return {str(h) for h in known}
+        return set(original_req_hashes(self, ireq))
+
+    setattr(repository, "_get_file_hash", file_hash)  # noqa: B010
+    setattr(repository, "_get_req_hashes", req_hashes)  # noqa: B010
 
 
 def _self_check(env: dict[str, str], tag_strings: list[str], version: tuple[int, ...]) -> None:
