@@ -90,13 +90,9 @@ demo-app: $(STAMP) git-lfs
 	  -r $(APP)/dist/pylock.toml
 	PYTHONPATH=$(APP)/src $(APP)/dist/uv-venv/bin/python -m demo_app.main
 
+# Every benchmark in one run, then one table of ratios (benchmarks/all.py).
 bench: $(STAMP)
-	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/bench_sync.py
-	$(BIN)/python benchmarks/bench_verify.py
-	$(BIN)/python benchmarks/bench_lock.py
-	$(BIN)/python benchmarks/bench_pex.py
-	$(BIN)/python benchmarks/bench_deploy.py
-	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/bench_export.py
+	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/all.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_verify import build, timed  # noqa: E402
+from results import emit  # noqa: E402
 from tests.support.netenv import isolated_env  # noqa: E402
 from tests.support.static import StaticFiles  # noqa: E402
 
@@ -98,6 +99,7 @@ def main() -> None:
     print(f"{'approach':<38} {'seconds':>8}  ratio")
     for key, label, base in rows:
         print(f"{label:<38} {median[key]:>8.3f}  {median[key] / median[base]:5.2f}x {base}")
+    emit("export", {"index / cp -r": median["index"] / median["cp"]})
     if not args.keep:
         shutil.rmtree(work)
 

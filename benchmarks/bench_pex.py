@@ -31,7 +31,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from results import emit  # noqa: E402
 from tests.support.netenv import isolated_env  # noqa: E402
 from tests.support.wheels import make_wheel, sha256_of  # noqa: E402
 
@@ -118,11 +120,14 @@ def main() -> None:
     )
     for key, seconds in median.items():
         print(f"{key:<26} {seconds:6.2f} s")
+    ratios = {}
     for mode in ("cold", "warm"):
         ratio = median[f"wh pex, {mode}"] / median[f"raw pex (defaults), {mode}"]
+        ratios[f"wh / raw pex, {mode}"] = ratio
         print(
             f"wh pex / raw pex, {mode}: {ratio:.2f} (goal <= 1.0: {'yes' if ratio <= 1 else 'NO'})"
         )
+    emit("pex", ratios, dict.fromkeys(ratios, 1.0))
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -114,6 +114,24 @@ def test_lock_is_universal_and_matches_uv_per_target(locking: tuple[Project, Sim
         assert pins(text, i) == uv_pins(project, index.url, i), target.name
 
 
+def test_pip_tools_downloads_each_wheel_once_for_all_targets(
+    locking: tuple[Project, SimpleIndex],
+) -> None:
+    """The six targets' resolutions share the wheels pip downloads to read METADATA, and take
+    the hashes from the index page (no request to a project's JSON API)."""
+    project, index = locking
+
+    run = project.wh("lock")
+
+    assert run.code == 0, run.output
+    assert index.downloads("app-1.0-py3-none-any.whl") == 1  # wanted by all 6 targets
+    assert index.downloads("tomli-2.0.1-py3-none-any.whl") == 1  # by the 3 cp311 targets
+    assert not [path for path in index.hits if path.endswith("/json")]
+    text = (project.dir / LOCK).read_text()
+    tomli = next(r for r in parse_lockfile(LOCK, lambda p: text).requirements if r.name == "tomli")
+    assert tomli.hashes == {sha256_of(project.dists / "tomli-2.0.1-py3-none-any.whl")}
+
+
 def test_both_resolvers_write_the_same_bytes(locking: tuple[Project, SimpleIndex]) -> None:
     project, _ = locking
     assert project.wh("lock").code == 0

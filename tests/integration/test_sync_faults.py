@@ -191,3 +191,37 @@ def test_wheelhouse_path_is_reported(tmp_path: Path) -> None:
     )
     assert run.returncode == 2
     assert "pyproject.toml: not found" in run.stderr
+
+
+BIG = "big-1.0-py3-none-any.whl"
+
+
+@pytest.fixture
+def big(project: Project, index: SimpleIndex) -> Project:
+    """A file of several 1 MiB batches: its body is hashed and written by worker threads."""
+    project.add("big", "1.0", size=3_500_000)
+    project.write(index.url)
+    return project
+
+
+def test_a_body_of_many_batches_is_stored_whole_and_in_order(big: Project) -> None:
+    run = big.sync()
+
+    assert run.code == 0, run.output
+    assert (big.dists / BIG).stat().st_size > 3 << 20
+    assert (big.wheelhouse / BIG).read_bytes() == (big.dists / BIG).read_bytes()
+    assert_clean(big)
+
+
+def test_wrong_bytes_in_a_body_of_many_batches_leave_nothing(
+    big: Project, index: SimpleIndex
+) -> None:
+    index.faults.wrong_bytes.add(BIG)
+
+    run = big.sync()
+
+    assert run.code == 1
+    (error,) = run.json["errors"]
+    assert error["message"].startswith(f"{BIG}: sha256 mismatch: expected ")
+    assert BIG not in big.files()
+    assert_clean(big)

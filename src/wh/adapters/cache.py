@@ -17,7 +17,6 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,6 +58,17 @@ class StatCache:
         loaded = _load(self.path) if enabled else None
         self._entries: dict[str, list[Any]] = loaded if isinstance(loaded, dict) else {}
         self._dirty = False
+        self._dirs: dict[Path, str] = {}
+
+    def _name(self, path: Path) -> str:
+        """The entry's name: the real path of ``path``'s directory (resolved once per
+        directory, not once per file) and its name. A file reached through a symlink is
+        still checked by the stat of what it points to."""
+        parent = path.parent
+        real = self._dirs.get(parent)
+        if real is None:
+            real = self._dirs[parent] = str(parent.resolve())
+        return os.path.join(real, path.name)
 
     @staticmethod
     def _key(st: os.stat_result) -> list[Any]:
@@ -66,14 +76,14 @@ class StatCache:
         return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
     def get(self, path: Path, st: os.stat_result) -> Any:
-        entry = self._entries.get(str(path.resolve())) if self.enabled else None
+        entry = self._entries.get(self._name(path)) if self.enabled else None
         n = len(self._key(st))
         return entry[n] if entry and len(entry) == n + 1 and entry[:n] == self._key(st) else None
 
     def put(self, path: Path, st: os.stat_result, value: Any) -> None:
         """Record ``value`` as of ``st``: the stat taken BEFORE reading the file, so a file
         changed while it was read is read again next time."""
-        self._entries[str(path.resolve())] = [*self._key(st), value]
+        self._entries[self._name(path)] = [*self._key(st), value]
         self._dirty = True
 
     def save(self) -> None:
@@ -108,6 +118,8 @@ class HashCache(StatCache):
             else:
                 result[path] = str(digest)
         if todo:
+            from concurrent.futures import ThreadPoolExecutor  # not on the paths that hash nothing
+
             with ThreadPoolExecutor(max_workers=jobs) as pool:
                 digests = list(pool.map(lambda item: sha256_file(item[0]), todo))
             for (path, st), digest in zip(todo, digests, strict=True):

@@ -1,6 +1,10 @@
 """Downloads into the wheelhouse: streamed to a temp file beside the target while hashing,
 checked against the expected sha256, fsynced, renamed into place. A mismatch, a truncated
 body or an unsafe name leaves nothing behind; connection errors and 5xx are retried.
+
+The event loop only reads: each body is hashed and written by worker threads in batches of
+:data:`BATCH` bytes, in order (hashlib and file writes release the GIL), so the loop serves
+every transfer's socket while the bytes already received are hashed and stored.
 """
 
 from __future__ import annotations
@@ -10,8 +14,11 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Collection
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -27,6 +34,63 @@ from wh.adapters.http import (
 from wh.core.config import READ_TIMEOUT
 from wh.core.files import DistFile, safe_filename
 from wh.errors import TransferError
+
+BATCH = 1 << 20  # bytes handed to a worker thread at once: few GIL hand-offs, little memory
+
+
+class _Sink:
+    """One body, hashed and written off the event loop: batches go to ``pool`` one after
+    the other (the next is handed over once the previous is done, so they stay in order)."""
+
+    def __init__(self, out: BinaryIO, pool: ThreadPoolExecutor) -> None:
+        self.out = out
+        self.pool = pool
+        self.digest = hashlib.sha256()
+        self.batch: list[bytes] = []
+        self.size = 0
+        self.pending: Future[None] | None = None
+
+    def _store(self, chunks: list[bytes]) -> None:
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        self.digest.update(data)
+        self.out.write(data)
+
+    async def add(self, chunk: bytes) -> None:
+        self.batch.append(chunk)
+        self.size += len(chunk)
+        if self.size >= BATCH:
+            await self.flush()
+
+    async def flush(self) -> None:
+        await self.drain()
+        if self.batch:
+            batch, self.batch, self.size = self.batch, [], 0
+            self.pending = self.pool.submit(self._store, batch)
+
+    async def drain(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            await asyncio.wrap_future(pending)
+
+    async def hexdigest(self) -> str:
+        await self.flush()
+        await self.drain()
+        return self.digest.hexdigest()
+
+    async def commit(self, tmp: str, dest: Path) -> None:
+        """fsync the temp file, then give it its final name (in a thread: transfers go on)."""
+        await self.drain()
+        self.pending = self.pool.submit(durable_replace, self.out, tmp, dest)
+        await self.drain()
+
+    def __enter__(self) -> _Sink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Wait (blocking, at most one batch) until no thread touches the file any more,
+        before it is closed: a failed or cancelled transfer leaves a thread's write behind."""
+        if self.pending is not None:
+            wait_for([self.pending])
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +116,19 @@ class Downloader:
         self.on_bytes = on_bytes
         self.on_retry = on_retry
         self.on_done = on_done
+        self._pool: ThreadPoolExecutor | None = None
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        """Threads that hash, write and fsync the bodies (made on first use)."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wh-store")
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     async def fetch(self, item: Fetch, directory: Path) -> tuple[Path, str]:
         """Download ``item`` into ``directory``; return its path and sha256."""
@@ -65,7 +142,7 @@ class Downloader:
             sent = 0
             fd, tmp = temp_beside(dest)
             try:
-                with os.fdopen(fd, "wb") as out:
+                with os.fdopen(fd, "wb") as out, _Sink(out, self.pool) as sink:
                     async with self.client.stream(
                         "GET", url, auth=self.credentials.for_url(url) or None
                     ) as response:
@@ -77,17 +154,14 @@ class Downloader:
                                 files=(name,),
                                 cause=f"HTTP {response.status_code}",
                             )
-                        digest = hashlib.sha256()
-                        async for chunk in response.aiter_bytes(1 << 16):
-                            digest.update(chunk)
-                            out.write(chunk)
+                        async for chunk in response.aiter_bytes():
+                            await sink.add(chunk)
                             sent += len(chunk)
                             self.on_bytes(len(chunk))
-                    got = digest.hexdigest()
+                    got = await sink.hexdigest()
                     if item.expected and got not in item.expected:
                         raise _mismatch(name, item.expected, got)
-                    # fsync off the event loop: other transfers go on meanwhile
-                    await asyncio.to_thread(durable_replace, out, tmp, dest)
+                    await sink.commit(tmp, dest)
                 return got
             except BaseException:
                 with contextlib.suppress(FileNotFoundError):
@@ -134,7 +208,10 @@ async def fetch_all(
             except TransferError as exc:
                 errors.append(exc)
 
-    await asyncio.gather(*(one(i) for i in items))
+    try:
+        await asyncio.gather(*(one(i) for i in items))
+    finally:
+        downloader.close()
     if done:
         fsync_dir(directory)  # once per batch: the renames above are durable from here
     errors.sort(key=str)

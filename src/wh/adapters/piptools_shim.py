@@ -40,10 +40,13 @@ the host, as they must.
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -105,14 +108,7 @@ def _apply(
 
     setattr(RequirementCommand, "make_resolver", classmethod(patched_make_resolver))  # noqa: B010
 
-    original_hash = PyPIRepository._get_file_hash
-
-    def file_hash(self: Any, link: Any) -> str:
-        if getattr(link, "hash_name", None) == "sha256" and link.hash:
-            return f"sha256:{link.hash}"
-        return str(original_hash(self, link))
-
-    setattr(PyPIRepository, "_get_file_hash", file_hash)  # noqa: B010
+    _index_hashes(PyPIRepository)
 
     if only_wheels:
 
@@ -122,6 +118,63 @@ def _apply(
             return frozenset({"binary"})
 
         setattr(FormatControl, "get_allowed_formats", allowed)  # noqa: B010
+
+
+def _index_hashes(repository: Any) -> None:
+    """Hashes from the index page, where it gives a file's sha256 (pip-tools would download
+    the file to hash it). When it gives every matching file's, the project's JSON API is not
+    asked either: one request per project per target saved, a 404 on most indexes, a
+    document listing every release on others (pip-tools keeps only the files matched here)."""
+    original_hash = repository._get_file_hash
+    original_req_hashes = repository._get_req_hashes
+
+    def sha256_of(link: Any) -> str | None:
+        ok = getattr(link, "hash_name", None) == "sha256" and link.hash
+        return f"sha256:{link.hash}" if ok else None
+
+    def file_hash(self: Any, link: Any) -> str:
+        return sha256_of(link) or str(original_hash(self, link))
+
+    def req_hashes(self: Any, ireq: Any) -> set[str]:
+        known = {sha256_of(c.link) for c in self._get_matching_candidates(ireq)}
+        if known and None not in known:
+            return {str(h) for h in known}
+        return set(original_req_hashes(self, ireq))
+
+    setattr(repository, "_get_file_hash", file_hash)  # noqa: B010
+    setattr(repository, "_get_req_hashes", req_hashes)  # noqa: B010
+
+
+def _share_downloads(directory: str) -> None:
+    """A wheel one target's resolution downloaded (pip reads its METADATA from the file)
+    serves the others: kept in ``directory`` (this batch's own, new and empty) under the
+    index's sha256 and its name, hashed before it is kept and again before it is used."""
+    import pip._internal.operations.prepare as prepare
+
+    original = prepare.get_http_url
+
+    def get_http_url(link: Any, download: Any, download_dir: Any = None, hashes: Any = None) -> Any:
+        expected = link.hash if getattr(link, "hash_name", None) == "sha256" else None
+        if download_dir is not None or not expected or not link.is_wheel:
+            return original(link, download, download_dir, hashes)
+        kept = os.path.join(directory, f"{expected}-{link.filename}")
+        if os.path.isfile(kept) and _sha256(kept) == expected:
+            if hashes:
+                hashes.check_against_path(kept)
+            return prepare.File(kept)
+        file = original(link, download, download_dir, hashes)
+        if _sha256(file.path) == expected:  # a wrong file is pip's to report, never kept
+            tmp = f"{kept}.{os.getpid()}.tmp"
+            shutil.copyfile(file.path, tmp)
+            os.replace(tmp, kept)  # whole or not at all: another child may read it next
+        return file
+
+    setattr(prepare, "get_http_url", get_http_url)  # noqa: B010
+
+
+def _sha256(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _self_check(env: dict[str, str], tag_strings: list[str], version: tuple[int, ...]) -> None:
@@ -144,10 +197,11 @@ def _self_check(env: dict[str, str], tag_strings: list[str], version: tuple[int,
         raise SystemExit(f"wh: pip/pip-tools internals moved; patch failed: {', '.join(failed)}")
 
 
-def _run_job(job: dict[str, Any]) -> int:
+def _run_job(job: dict[str, Any], shared: str) -> int:
     """One target, in this process: patch, check, run pip-compile; its exit code."""
     env, tags, version = _load(job["target"])
     _apply(env, tags, version, bool(job.get("only_wheels")), set(job.get("allow_sdist", ())))
+    _share_downloads(shared)
     _self_check(env, tags, version)
     from piptools.scripts.compile import cli
 
@@ -160,12 +214,12 @@ def _run_job(job: dict[str, Any]) -> int:
     return 0
 
 
-def _child(job: dict[str, Any]) -> int:
+def _child(job: dict[str, Any], shared: str) -> int:
     fd = os.open(job["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     try:
-        return _run_job(job)
+        return _run_job(job, shared)
     except BaseException:  # report, never fall back into the parent's loop
         traceback.print_exc()
         return 1
@@ -176,6 +230,14 @@ def _child(job: dict[str, Any]) -> int:
 
 def main(argv: list[str]) -> int:
     batch = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    shared = tempfile.mkdtemp(prefix="wh-lock-wheels-")
+    try:
+        return _run_batch(batch, shared)
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+def _run_batch(batch: dict[str, Any], shared: str) -> int:
     jobs: list[dict[str, Any]] = batch["jobs"]
     import piptools.scripts.compile  # noqa: F401  - the heavy imports, shared by every child
 
@@ -184,7 +246,7 @@ def main(argv: list[str]) -> int:
         for job in jobs:
             started = time.perf_counter()
             saved = os.dup(1), os.dup(2)
-            code = _child(job)
+            code = _child(job, shared)
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
             worst = max(worst, 1 if code else 0)
@@ -207,7 +269,7 @@ def main(argv: list[str]) -> int:
         sys.stdout.flush()
         pid = os.fork()
         if pid == 0:  # the child: never returns into this loop
-            os._exit(_child(job))
+            os._exit(_child(job, shared))
         running[pid] = (job["name"], time.perf_counter())
     while running:
         reap()

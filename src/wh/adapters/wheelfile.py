@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import IO
 
@@ -11,6 +10,8 @@ from wh.core.metadata import MetadataError, WheelMetadata, parse_metadata
 
 def read_metadata_bytes(source: Path | IO[bytes]) -> bytes:
     """The wheel's ``.dist-info/METADATA``, byte for byte; MetadataError when unreadable."""
+    import zipfile  # here: a run whose METADATA is all cached never opens a zip
+
     try:
         with zipfile.ZipFile(source) as zf:
             names = [

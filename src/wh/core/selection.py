@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from packaging.version import Version
 
@@ -35,8 +36,14 @@ class Gap:
     hint: str
 
 
+@lru_cache(maxsize=4096)
+def _version(text: str) -> Version:
+    """A lock line's version, parsed once (a check runs per line per target)."""
+    return Version(text)
+
+
 def pinned(req: LockedRequirement, files: Sequence[DistFile]) -> list[DistFile]:
-    version = Version(req.version)
+    version = _version(req.version)
     return [f for f in files if f.version == version]
 
 

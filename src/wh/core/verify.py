@@ -97,8 +97,11 @@ def verify(
     used: set[str] = set()
     wanted: set[str] = set()  # files some configured target would take, were they intact
     integrity_at = len(report.findings)
+    of_project: dict[str, list[DistFile]] = {}  # by name once: not a scan per lock line
+    for d in dists.values():
+        of_project.setdefault(d.name, []).append(d)
     for target in dict.fromkeys([*selected, *configured]):
-        chosen, findings, bad = _complete(target, requirements, dists, records, wanted)
+        chosen, findings, bad = _complete(target, requirements, of_project, records, wanted)
         used.update(d.filename for d in chosen.values())
         if target not in selected:
             continue
@@ -240,7 +243,7 @@ def _hash_finding(f: HouseFile, d: DistFile, expected: str | None, source: str) 
 def _complete(
     target: Target,
     requirements: Sequence[LockedRequirement],
-    dists: Mapping[str, DistFile],
+    of_project: Mapping[str, Sequence[DistFile]],
     records: Sequence[BuiltWheel],
     wanted: set[str],
 ) -> tuple[dict[str, DistFile], list[Finding], int]:
@@ -250,7 +253,7 @@ def _complete(
     findings: list[Finding] = []
     bad = 0
     for req in applicable(target, requirements):
-        of_version = pinned(req, [d for d in dists.values() if d.name == req.name])
+        of_version = pinned(req, of_project.get(req.name, ()))
         fitting = [d for d in of_version if fits(target, d)]
         wanted.update(d.filename for d in fitting)
         accepted = accepted_hashes(req, records)
