@@ -27,7 +27,7 @@ from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record, re
 from wh.core.config import make_targets, select_platforms
 from wh.core.files import DistFile, is_dist_filename, parse_dist
 from wh.core.lockfile import LockedRequirement
-from wh.core.plan import SyncPlan, plan_sync, projects, with_builds
+from wh.core.plan import SyncPlan, plan_sync, projects, with_builds, with_recorded
 from wh.core.selection import Choice, Gap
 from wh.core.targets import Target
 from wh.errors import UsageError, WhError
@@ -212,7 +212,14 @@ async def _run(
             built[r.sdist] = parse_dist(r.wheel, sha256=r.wheel_sha256) or "not a wheel"
         for name, why in result.build_failures.items():
             built[name] = why
-    return with_builds(plan, built), with_builds(other_plan, reused), new_records
+    # Wheels in the wheelhouse that the record says were built from a locked sdist (wh build
+    # cross-builds one per target) fill the gaps of the targets they fit.
+    recorded = _in_place(wheelhouse, [*records, *new_records], hashes)
+    return (
+        with_recorded(with_builds(plan, built), recorded),
+        with_recorded(with_builds(other_plan, reused), recorded),
+        new_records,
+    )
 
 
 async def _build_all(
@@ -288,16 +295,25 @@ def _reuse_records(
 ) -> dict[str, DistFile | str]:
     """Wheels built by an earlier sync, still in place, from an sdist the lock still allows."""
     reused: dict[str, DistFile | str] = {}
-    for r in records:
+    for r, wheel in _in_place(wheelhouse, records, hashes):
         allowed = expected.get(r.sdist)
-        if allowed is not None and not _matches(r.sdist_sha256, allowed):
-            continue
+        if allowed is None or _matches(r.sdist_sha256, allowed):
+            reused[r.sdist] = wheel
+    return reused
+
+
+def _in_place(
+    wheelhouse: Path, records: list[BuiltWheel], hashes: HashCache
+) -> list[tuple[BuiltWheel, DistFile]]:
+    """Recorded wheels still in the wheelhouse with the recorded bytes."""
+    found: list[tuple[BuiltWheel, DistFile]] = []
+    for r in records:
         path = wheelhouse / r.wheel
         if path.is_file() and hashes.sha256(path) == r.wheel_sha256:
             wheel = parse_dist(r.wheel, sha256=r.wheel_sha256)
             if wheel is not None:
-                reused[r.sdist] = wheel
-    return reused
+                found.append((r, wheel))
+    return found
 
 
 def _read_record(wheelhouse: Path, reporter: Reporter) -> list[BuiltWheel]:
