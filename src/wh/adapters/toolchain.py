@@ -65,7 +65,10 @@ class Interpreter:
 def find_zig() -> Zig:
     """The zig binary the ``ziglang`` wheel ships (``python -m ziglang`` is not importable
     inside pip's build isolation, so builds call the binary)."""
-    spec = importlib.util.find_spec("ziglang")
+    try:
+        spec = importlib.util.find_spec("ziglang")
+    except (ImportError, ValueError):  # a broken or blocked install
+        spec = None
     origin = spec.origin if spec is not None else None
     binary = Path(origin).with_name("zig") if origin else None
     if binary is None or not binary.is_file():
