@@ -98,6 +98,9 @@ def test_failure_hints_name_what_would_close_the_gap() -> None:
     assert "C library (libxml/xmlversion.h)" in failure_hint(PIP_FAILURE, "macosx_11_0_arm64")
     assert "Rust toolchain" in failure_hint(RUST_FAILURE, "macosx_11_0_arm64")
     assert "on a macosx_11_0_arm64 machine" in failure_hint("error: boom", "macosx_11_0_arm64")
+    no_backend = "ERROR: No matching distribution found for setuptools>=70.1\n"
+    assert first_error(no_backend) == no_backend.strip()
+    assert "the index lacks setuptools>=70.1" in failure_hint(no_backend, "macosx_11_0_arm64")
 
 
 def test_sdist_of_takes_the_locked_sdist_of_the_pinned_version() -> None:
