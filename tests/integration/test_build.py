@@ -72,23 +72,12 @@ def interpreters(*versions: str) -> dict[str, Path]:
 def write_project(
     project: Project, index: SimpleIndex, pythons: list[str], extra: str = ""
 ) -> None:
-    project.write_lock()
+    """The conftest's project, with this module's platforms (the cross-build targets)."""
+    project.write(index.url, python=json.dumps(pythons), extra=extra)
+    pyproject = project.dir / "pyproject.toml"
+    head = pyproject.read_text().split("[tool.wh.platforms]")[0]
     platforms = "\n".join(f"{k} = {json.dumps(v)}" for k, v in PLATFORMS.items())
-    (project.dir / "pyproject.toml").write_text(
-        f"""[project]
-name = "demo"
-version = "0"
-
-[tool.wh]
-lockfiles = ["requirements.txt"]
-wheelhouse = "wheelhouse"
-python = {json.dumps(pythons)}
-index-url = "{index.url}"
-
-[tool.wh.platforms]
-{platforms}
-{extra}"""
-    )
+    pyproject.write_text(f"{head}[tool.wh.platforms]\n{platforms}\n")
 
 
 @pytest.fixture(scope="session")
@@ -370,9 +359,19 @@ def test_a_build_past_its_time_limit_is_stopped_and_named(
 ) -> None:
     interpreters("3.12")
     project = new_project(tmp_path_factory.mktemp("hang") / "hang", served, "sleepy")
-    write_project(project, served, ["3.12"], extra="\n[tool.wh.build]\ntimeout = 20\n")
+    write_project(project, served, ["3.12"], extra="[tool.wh.build]\ntimeout = 20\n")
     run = project.wh("build", "--platforms", "macosx_11_0_arm64", "--format", "json")
     assert run.code == 1, run.output
     (gap,) = run.json["gaps"]
     assert gap["package"] == "sleepy" and gap["target"] == "cp312-macosx_11_0_arm64"
     assert "ran longer than 20 s and was stopped" in gap["reason"]
+
+
+def test_naming_a_package_the_lock_lacks_is_a_usage_error(
+    served: SimpleIndex, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    project = new_project(tmp_path_factory.mktemp("named") / "named", served, "cfast")
+    write_project(project, served, ["3.12"])
+    run = project.wh("build", "nosuchthing")
+    assert run.code == 2
+    assert "nosuchthing: not in the lockfiles (requirements.txt)" in run.stderr

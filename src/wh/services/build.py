@@ -132,8 +132,18 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         jobs=options.download_jobs,
         build_sdists=False,  # every sdist is built here, for its targets
     )
-    first = sync(sync_options, reporter)
     wanted = {canonicalize_name(p) for p in options.packages}
+    if wanted:
+        project = options.project.resolve()
+        config = load_config(project)
+        locked = {r.name for lf, _ in read_lockfiles(project, config) for r in lf.requirements}
+        unknown = sorted(wanted - locked)
+        if unknown:
+            raise UsageError(
+                f"{', '.join(unknown)}: not in the lockfiles ({', '.join(config.lockfiles)})",
+                hint="name packages the lock pins, or lock them first (wh lock)",
+            )
+    first = sync(sync_options, reporter)
     gaps = [g for g in first.gaps if not wanted or canonicalize_name(g.package) in wanted]
     if not gaps:
         return BuildResult(first, zig.label)
