@@ -28,7 +28,8 @@ app = typer.Typer(
         "wh keeps a wheelhouse: the right wheel for every platform you ship to, locked by"
         " hash and stored through git-lfs.\n\n"
         "Typical use: `wh init` once; then `wh lock` (one lockfile for every target),"
-        " `wh sync` (the wheel for every target), `wh verify` (the gate; also a pre-commit"
+        " `wh sync` (the wheel for every target; `--build` cross-compiles the sdists no"
+        " wheel serves, with zig), `wh verify` (the gate; also a pre-commit"
         " hook) and `wh pex` (one PEX that runs on every target, built offline)."
     ),
     no_args_is_help=True,
@@ -222,7 +223,7 @@ def sync(
         from wh.services.build import BuildOptions
 
         to_build = BuildOptions(project, (), _split(platforms), _split(python), prune=prune)
-        return _build(to_build, format, reporter)
+        return _build(to_build, format, reporter, quiet=quiet)
     options = SyncOptions(
         project=project, platforms=_split(platforms), python=_split(python), prune=prune, jobs=jobs
     )
@@ -438,14 +439,20 @@ def build_command(
     return _build(options, format, render.TerminalReporter(quiet=format is Format.json))
 
 
-def _build(options: BuildOptions, format: Format, reporter: render.TerminalReporter) -> int:
+def _build(
+    options: BuildOptions,
+    format: Format,
+    reporter: render.TerminalReporter,
+    *,
+    quiet: bool = False,
+) -> int:
     from wh.services.build import build
 
     result = build(options, reporter)
     if format is Format.json:
         print(render.build_json(result))
     else:
-        render.build_text(result)
+        render.build_text(result, quiet=quiet)
     return result.exit_code
 
 

@@ -348,11 +348,11 @@ def build_json(result: BuildResult) -> str:
     return json.dumps(data, indent=2)
 
 
-def build_text(result: BuildResult) -> None:
-    if result.built:
+def build_text(result: BuildResult, *, quiet: bool = False) -> None:
+    if result.built and not quiet:
         slowest = max(b.seconds for b in result.built)
         say(
             f"cross-built {len(result.built)} wheel(s) with {result.toolchain}"
             f" (slowest {slowest:.1f} s)"
         )
-    sync_text(result.sync, quiet=False)
+    sync_text(result.sync, quiet=quiet)

@@ -145,9 +145,10 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
             )
     first = sync(sync_options, reporter)
     gaps = [g for g in first.gaps if not wanted or canonicalize_name(g.package) in wanted]
-    if not gaps:
-        return BuildResult(first, zig.label)
     result = BuildResult(first, zig.label)
+    if not gaps:
+        result.sync = _explained(first, [])
+        return result
     _build_gaps(options, gaps, zig, result, reporter)
     final = sync(sync_options, Silent()) if result.built else first
     result.sync = _explained(final, result.failures)
@@ -377,6 +378,12 @@ def _explained(result: SyncResult, failures: list[BuildFailure]) -> SyncResult:
                 g,
                 reason=f"{g.package} {g.version}: cross build failed: {failure.error}",
                 hint=failure.hint,
+            )
+        elif g.reason.endswith("failed: it was not built"):  # a package this run left alone
+            g = replace(
+                g,
+                reason=f"{g.package} {g.version}: only an sdist, not built in this run",
+                hint=f"wh build {g.package}",
             )
         gaps.append(g)
     result.gaps = gaps
