@@ -375,3 +375,20 @@ def test_naming_a_package_the_lock_lacks_is_a_usage_error(
     run = project.wh("build", "nosuchthing")
     assert run.code == 2
     assert "nosuchthing: not in the lockfiles (requirements.txt)" in run.stderr
+
+
+def test_named_packages_are_built_and_the_others_say_how(
+    served: SimpleIndex, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    interpreters("3.12")
+    project = new_project(tmp_path_factory.mktemp("some") / "some", served, "cfast", "xmlish")
+    write_project(project, served, ["3.12"])
+    run = project.wh("build", "cfast", "--platforms", "manylinux_2_17_x86_64", "--format", "json")
+    assert run.code == 1, run.output
+    assert [b["wheel"] for b in run.json["cross_built"]] == [
+        "cfast-1.0-cp312-cp312-manylinux_2_17_x86_64.whl"
+    ]
+    (gap,) = run.json["gaps"]
+    assert gap["package"] == "xmlish"
+    assert gap["reason"] == "xmlish 0.1: only an sdist, not built in this run"
+    assert gap["hint"] == "wh build xmlish"
