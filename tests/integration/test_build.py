@@ -89,6 +89,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleIndex]:
     make_c_sdist(dists, "cppwords", "2.0", "c++")
     make_c_sdist(dists, "xmlish", "0.1", "libxml")
     make_c_sdist(dists, "sleepy", "0.1", "hang")
+    make_c_sdist(dists, "cwheel", "1.0", build_requires=("setuptools>=70.1", "wheel"))
     with SimpleIndex(dists) as index:
         yield index
 
@@ -392,3 +393,18 @@ def test_named_packages_are_built_and_the_others_say_how(
     assert gap["package"] == "xmlish"
     assert gap["reason"] == "xmlish 0.1: only an sdist, not built in this run"
     assert gap["hint"] == "wh build xmlish"
+
+
+def test_a_backend_the_index_lacks_comes_from_beside_wh(
+    served: SimpleIndex, tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """The index serves setuptools but not `wheel`, which this sdist also requires: the
+    build runs again without isolation, with the backends installed beside wh."""
+    interpreter = interpreters("3.12")["3.12"]
+    project = new_project(tmp_path_factory.mktemp("backend") / "backend", served, "cwheel")
+    write_project(project, served, ["3.12"])
+    run = project.wh("build", "--platforms", "manylinux_2_17_x86_64", "--format", "json")
+    assert run.code == 0, run.output
+    (wheel,) = project.wheelhouse.glob("*.whl")
+    probe = "import cwheel; print(cwheel.add(2, 3))"
+    assert run_in_venv(interpreter, tmp_path / "venv", wheel, probe) == "5"

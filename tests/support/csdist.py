@@ -7,6 +7,7 @@ import base64
 import hashlib
 import importlib.metadata
 import io
+import json
 import tarfile
 import zipfile
 from pathlib import Path
@@ -98,7 +99,13 @@ SOURCES = {
 }
 
 
-def make_c_sdist(directory: Path, name: str, version: str, language: str = "c") -> Path:
+def make_c_sdist(
+    directory: Path,
+    name: str,
+    version: str,
+    language: str = "c",
+    build_requires: tuple[str, ...] = ("setuptools>=70.1",),
+) -> Path:
     """``{name}-{version}.tar.gz``: a setuptools project with one extension ``{pkg}._native``
     written in ``language`` ("c", "c++", "libxml": C that needs libxml2's headers, or "hang":
     a setup.py that never finishes)."""
@@ -107,7 +114,7 @@ def make_c_sdist(directory: Path, name: str, version: str, language: str = "c") 
     extra = ', extra_compile_args=["-std=c++17"]' if language == "c++" else ""
     files = {
         "pyproject.toml": (
-            '[build-system]\nrequires = ["setuptools>=70.1"]\n'
+            f"[build-system]\nrequires = {json.dumps(list(build_requires))}\n"
             'build-backend = "setuptools.build_meta"\n\n'
             f'[project]\nname = "{name}"\nversion = "{version}"\n'
         ),

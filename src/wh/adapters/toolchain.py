@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -222,11 +223,18 @@ def build_env(
 
 
 def run_pip_wheel(
-    python: Path, source: Path, out: Path, env: dict[str, str], timeout: float
+    python: Path,
+    source: Path,
+    out: Path,
+    env: dict[str, str],
+    timeout: float,
+    isolated: bool = True,
 ) -> tuple[int, str]:
     """``python -m pip wheel --no-deps`` of the unpacked sdist at ``source``; the exit code
     and output. A build past ``timeout`` seconds is killed with its whole process group."""
     cmd = [str(python), "-m", "pip", "wheel", "--no-deps", "-v", "-w", str(out), str(source)]
+    if not isolated:
+        cmd.insert(4, "--no-build-isolation")
     with subprocess.Popen(
         cmd,
         env=env,
@@ -245,6 +253,28 @@ def run_pip_wheel(
             proc.communicate()
             return -1, f"error: the build ran longer than {timeout:.0f} s and was stopped"
     return proc.returncode, output
+
+
+BACKENDS = ("setuptools", "wheel")
+
+
+def backends_overlay(directory: Path) -> Path:
+    """A directory holding (links to) the build backends installed beside wh, with their
+    metadata (setuptools finds its commands through entry points): put on PYTHONPATH, it lets
+    another interpreter build without isolation when the index lacks the backend."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in BACKENDS:
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue
+        root = Path(str(dist.locate_file("")))
+        tops = {f.parts[0] for f in dist.files or () if f.parts and f.parts[0] != ".."}
+        for top in sorted(tops):
+            link = directory / top
+            if (root / top).exists() and not link.exists() and not top.endswith(".pth"):
+                link.symlink_to(root / top)
+    return directory
 
 
 def unpack_sdist(sdist: Path, dest: Path) -> Path:

@@ -25,11 +25,13 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from wh.adapters.binfile import BinaryReadError, read_binaries
+from wh.adapters.builds import _backend_missing as backend_missing
 from wh.adapters.fs import sha256_file
 from wh.adapters.project import load_config, read_lockfiles
 from wh.adapters.toolchain import (
     Interpreter,
     Zig,
+    backends_overlay,
     build_env,
     find_interpreter,
     find_zig,
@@ -312,6 +314,10 @@ def _compile(
     out.mkdir()
     timeout = context.config.build.timeout
     code, output = run_pip_wheel(interpreter.path, source, out, env, timeout)
+    if code != 0 and backend_missing(output):
+        # The index lacks the build backend: build with the ones installed beside wh.
+        env["PYTHONPATH"] = str(backends_overlay(root / "backends"))
+        code, output = run_pip_wheel(interpreter.path, source, out, env, timeout, False)
     wheels = sorted(out.glob("*.whl"))
     if code != 0 or len(wheels) != 1:
         return _failure(job, first_error(output), failure_hint(output, job.spec.platform_tag))
