@@ -6,12 +6,13 @@ wheel needs no Mac. The rules that judge what is read live in ``wh.core.binaries
 
 from __future__ import annotations
 
-import io
 import re
+import shutil
+import struct
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.dynamic import DynamicSection
@@ -55,30 +56,49 @@ class BinaryReadError(ValueError):
 
 
 def read_binaries(wheel: Path) -> list[Binary]:
-    """Every compiled member of ``wheel`` (by suffix, then by magic), in archive order."""
+    """Every compiled member of ``wheel`` (by suffix, then by magic), in archive order. A
+    member is streamed to a temp file, never held whole in memory (some are hundreds of MB)."""
     try:
         with zipfile.ZipFile(wheel) as zf:
-            return [
-                read_binary(name, zf.read(name)) for name in zf.namelist() if is_extension(name)
-            ]
+            return [_read_member(zf, name) for name in zf.namelist() if is_extension(name)]
     except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
         raise BinaryReadError(f"{wheel.name}: not a readable wheel: {exc}") from None
 
 
+def _read_member(zf: zipfile.ZipFile, name: str) -> Binary:
+    with zf.open(name) as src:
+        magic = src.read(4)
+        if magic != _ELF_MAGIC and magic not in _MACHO_MAGICS:
+            return Binary(name, "other", (), None, None, ())
+        with tempfile.NamedTemporaryFile(prefix="wh-bin-") as tmp:
+            tmp.write(magic)
+            shutil.copyfileobj(src, tmp, 1 << 20)
+            tmp.flush()
+            return _read_file(name, magic, tmp)
+
+
 def read_binary(path: str, data: bytes) -> Binary:
-    """One member's headers; ``kind="other"`` for bytes that are neither ELF nor Mach-O."""
+    """One member's headers from its bytes; ``kind="other"`` when neither ELF nor Mach-O."""
+    if data[:4] != _ELF_MAGIC and data[:4] not in _MACHO_MAGICS:
+        return Binary(path, "other", (), None, None, ())
+    with tempfile.NamedTemporaryFile(prefix="wh-bin-") as tmp:
+        tmp.write(data)
+        tmp.flush()
+        return _read_file(path, data[:4], tmp)
+
+
+def _read_file(path: str, magic: bytes, f: IO[bytes]) -> Binary:
     try:
-        if data[:4] == _ELF_MAGIC:
-            return _read_elf(path, data)
-        if data[:4] in _MACHO_MAGICS:
-            return _read_macho(path, data)
-    except (ELFError, ValueError, KeyError, IndexError, AttributeError) as exc:
+        if magic == _ELF_MAGIC:
+            f.seek(0)
+            return _read_elf(path, f)
+        return _read_macho(path, f.name)
+    except (ELFError, ValueError, KeyError, IndexError, AttributeError, struct.error) as exc:
         raise BinaryReadError(f"{path}: unreadable binary headers: {exc}") from None
-    return Binary(path, "other", (), None, None, ())
 
 
-def _read_elf(path: str, data: bytes) -> Binary:
-    elf = ELFFile(io.BytesIO(data))
+def _read_elf(path: str, f: IO[bytes]) -> Binary:
+    elf = ELFFile(f)
     machine = str(elf["e_machine"])
     arch = _ELF_MACHINES.get(machine, machine)
     if machine == "EM_PPC64":
@@ -102,11 +122,8 @@ def _read_elf(path: str, data: bytes) -> Binary:
     return Binary(path, "elf", (arch,), None, glibc, tuple(needed), musl=musl)
 
 
-def _read_macho(path: str, data: bytes) -> Binary:
-    with tempfile.NamedTemporaryFile(suffix=".bin") as f:
-        f.write(data)
-        f.flush()
-        macho = MachO(f.name, allow_unknown_load_commands=True)
+def _read_macho(path: str, filename: str) -> Binary:
+    macho = MachO(filename, allow_unknown_load_commands=True)
     arches: list[str] = []
     slices: list[tuple[str, tuple[int, int]]] = []
     needed: list[str] = []
