@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench git-lfs cross-tools clean
+.PHONY: demo test lint typecheck pytest bench git-lfs cross-tools clean demo-app
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,12 +54,49 @@ demo: $(STAMP) git-lfs
 	$(BIN)/wh pex
 	$(BIN)/wh inspect dist/wh.pex
 	$(PYTHON) dist/wh.pex --version
+	@$(MAKE) --no-print-directory demo-app
+
+# The demo app (examples/app): orjson, pydantic and cryptography, all native code, locked for
+# macOS and Linux from this machine; a real gap shown and closed; one PEX for all 8 targets,
+# run here; then the wheelhouse as a static index, a pylock.toml, hashed requirements and
+# Pants complete platforms, installed from with pip and uv offline.
+APP := examples/app
+APP_ENV := env -u PIP_FIND_LINKS -u PIP_INDEX_URL -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null
+demo-app: $(STAMP) git-lfs
+	@echo "== 1. a lock as many projects have one: uv pins the newest cryptography everywhere"
+	$(BIN)/wh lock --project $(APP) --resolver uv --upgrade-package cryptography
+	@echo "== 2. wh sync: the wheel for every target, and what that lock hides"
+	$(BIN)/wh sync --project $(APP) --no-prune \
+	  || echo "   ^ a real gap, named with what to do about it; the demo goes on"
+	@echo "== 3. wh lock --only-wheels: a version with a wheel for every target"
+	$(BIN)/wh lock --project $(APP) --only-wheels
+	$(BIN)/wh sync --project $(APP)
+	$(BIN)/wh verify --project $(APP)
+	@echo "== 4. one PEX for every target, built offline; native wheels per platform"
+	$(BIN)/wh pex --project $(APP)
+	$(BIN)/wh inspect --project $(APP) $(APP)/dist/app.pex
+	@echo "== 5. run it here"
+	$(PYTHON) $(APP)/dist/app.pex
+	@echo "== 6. the wheelhouse for every other tool, offline"
+	$(BIN)/wh index --project $(APP) --output $(APP)/dist/index
+	$(BIN)/wh export pylock --project $(APP) --output $(APP)/dist/pylock.toml
+	$(BIN)/wh export requirements --project $(APP) --output $(APP)/dist/requirements.txt
+	$(BIN)/wh export pants --project $(APP) --output $(APP)/dist/pants
+	rm -rf $(APP)/dist/pip-site $(APP)/dist/uv-venv
+	$(APP_ENV) $(BIN)/python -m pip install --quiet --target $(APP)/dist/pip-site \
+	  --index-url file://$(abspath $(APP))/dist/index/simple orjson pydantic cryptography
+	PYTHONPATH=$(APP)/dist/pip-site:$(APP)/src $(BIN)/python -m demo_app.main
+	$(BIN)/uv venv --quiet --no-config --python $(BIN)/python $(APP)/dist/uv-venv
+	VIRTUAL_ENV=$(APP)/dist/uv-venv UV_NO_CONFIG=1 $(BIN)/uv pip install --quiet --offline \
+	  -r $(APP)/dist/pylock.toml
+	PYTHONPATH=$(APP)/src $(APP)/dist/uv-venv/bin/python -m demo_app.main
 
 bench: $(STAMP)
 	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/bench_sync.py
 	$(BIN)/python benchmarks/bench_verify.py
 	$(BIN)/python benchmarks/bench_lock.py
 	$(BIN)/python benchmarks/bench_pex.py
+	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/bench_export.py
 	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/bench_build.py
 
 clean:

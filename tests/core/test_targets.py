@@ -299,6 +299,24 @@ ENVIRONMENTS = [
         id="macOS 10.15 x86_64 is Darwin 19",
     ),
     pytest.param(
+        "3.12",
+        "macosx_15_6_arm64",
+        env(python="3.12.0", platform_machine="arm64", platform_release="24.6.0", **DARWIN),
+        id="macOS 15.6 is Darwin 24.6.0, not 24.0.0",
+    ),
+    pytest.param(
+        "3.13",
+        "macosx_26_0_arm64",
+        env(python="3.13.0", platform_machine="arm64", platform_release="25.0.0", **DARWIN),
+        id="macOS 26 is Darwin 25 (the version jump), not 35",
+    ),
+    pytest.param(
+        "3.13",
+        "macosx_26_1_arm64",
+        env(python="3.13.0", platform_machine="arm64", platform_release="25.1.0", **DARWIN),
+        id="macOS 26.1 is Darwin 25.1.0",
+    ),
+    pytest.param(
         "3.11",
         "win_amd64",
         env(python="3.11.0", platform_machine="AMD64", platform_release="10", **WINDOWS),
@@ -408,6 +426,7 @@ BAD_PYTHONS = [
     pytest.param("3.12.0rc1", id="a release candidate"),
     pytest.param("3.13.0a1", id="an alpha"),
     pytest.param("3.12+local", id="a local version"),
+    pytest.param("3.5", id="below 3.6: ABI flags wh does not model"),
 ]
 
 
@@ -426,6 +445,8 @@ ACCEPTED_BUT_IMPOSSIBLE = [
     pytest.param("3.11", "macosx_10_15_universal2", id="universal2 on 10.15 becomes arm64"),
     pytest.param("3.11.dev0", "win_amd64", id="a dev release of Python"),
     pytest.param("3.11.post1", "win_amd64", id="a post release of Python"),
+    pytest.param("3.12", "macosx_16_0_arm64", id="no macOS 16 to 25: after 15 came 26"),
+    pytest.param("3.12", "macosx_25_0_arm64", id="no macOS 25"),
 ]
 
 
@@ -496,3 +517,26 @@ def test_rank_is_none_for_foreign_tags(tags: set[str]) -> None:
 
 def test_rank_of_the_first_tag_is_zero() -> None:
     assert X86.rank(frozenset({X86.tags[0]})) == 0
+
+
+# --- CPython before 3.8: the pymalloc ABI flag -------------------------------------------------
+
+OLD_ABI = [
+    pytest.param(
+        "3.7", "manylinux_2_17_x86_64", "cp37m", "cp37-cp37m-manylinux_2_17_x86_64", id="3.7"
+    ),
+    pytest.param("3.6", "macosx_10_15_x86_64", "cp36m", "cp36-cp36m-macosx_10_15_x86_64", id="3.6"),
+    pytest.param("3.8", "win_amd64", "cp38", "cp38-cp38-win_amd64", id="3.8 has no flag"),
+]
+
+
+@pytest.mark.parametrize(("python", "platform_tag", "abi", "first"), OLD_ABI)
+def test_cpython_before_3_8_reports_the_m_abi(
+    python: str, platform_tag: str, abi: str, first: str
+) -> None:
+    target = make_target(python, platform_tag)
+    assert target.abi == abi
+    assert str(target.tags[0]) == first
+    if abi.endswith("m"):  # a real 3.7 reports cp37m and never a bare cp37 ABI
+        assert all(t.abi != abi[:-1] for t in target.tags)
+    assert target.name.startswith(f"cp{python.replace('.', '')}-")

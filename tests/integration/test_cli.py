@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+from importlib.metadata import version
 from pathlib import Path
 
 from tests.integration.conftest import WH
 from tests.support.netenv import isolated_env
+from wh import __version__
 
 
 def wh(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -25,9 +27,11 @@ def test_help_names_every_command_and_the_exit_codes() -> None:
     assert "--platforms" in sync.stdout and "Exit 0 complete, 1 gaps" in sync.stdout
 
 
-def test_version() -> None:
+def test_version_prints_the_installed_version_alone() -> None:
     run = wh("--version")
-    assert run.returncode == 0 and run.stdout.startswith("wh ")
+    assert run.returncode == 0
+    assert run.stdout == f"wh {version('wh')}\n" and run.stderr == ""
+    assert version("wh") == __version__  # the package and its metadata agree
 
 
 def test_platforms_json_for_families_and_bare_tags(tmp_path: Path) -> None:

@@ -70,3 +70,29 @@ def test_init_keeps_an_existing_table_and_attributes(tmp_path: Path) -> None:
         "*.png binary\nwheels/*.whl filter=lfs diff=lfs merge=lfs -text\n"
     )
     assert "not a git repository" in run.stderr
+
+
+def test_init_after_git_init_says_it_installed_the_lfs_hooks(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "1"\n')
+    first = wh_init(tmp_path)  # not a repository yet: files written, a note to come back
+    assert first.returncode == 0, first.stderr
+    assert "git init" in first.stderr
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+
+    again = wh_init(tmp_path)  # the files are in place; the hooks are not
+
+    assert again.returncode == 0, again.stderr
+    assert "git lfs install --local" in again.stdout
+    assert "nothing to change" not in again.stdout
+    assert (tmp_path / ".git" / "hooks" / "pre-push").is_file()
+    assert "nothing to change" in wh_init(tmp_path).stdout
+
+
+def test_init_keeps_the_mode_of_pyproject(tmp_path: Path) -> None:
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\nname = "app"\nversion = "1"\n')
+    pyproject.chmod(0o644)
+
+    assert wh_init(tmp_path).returncode == 0
+
+    assert pyproject.stat().st_mode & 0o777 == 0o644

@@ -209,7 +209,8 @@ def test_errors_name_the_line_or_the_target(locking: tuple[Project, SimpleIndex]
     (project.dir / LOCK).unlink(missing_ok=True)
     unsat = project.wh("lock")
     assert unsat.code == 1
-    assert "cp311-manylinux_2_28_x86_64: pip-compile cannot resolve" in unsat.stderr
+    assert "pip-compile cannot resolve" in unsat.stderr
+    assert "cp311-manylinux_2_28_x86_64" in unsat.stderr
     assert "native" in unsat.stderr
     assert not (project.dir / LOCK).exists()  # nothing half-written
     assert "Traceback" not in unsat.stderr

@@ -86,8 +86,24 @@ def test_pex_runs_here_and_carries_every_target(app: Project) -> None:
     # the PEX was built for linux x86_64 and macOS arm64 only: inspect names the rest
     assert set(data["missing"]) == {f"{ABI}-manylinux_2_28_aarch64", f"{ABI}-macosx_13_0_x86_64"}
     assert inspected.code == 1
-    text = app.wh("inspect", str(pex))
+    text = app.wh("inspect", str(pex), "--platforms", "linux,macosx")
     assert "no distribution for native==2.0" in text.stdout
+
+
+def test_inspect_judges_a_pex_against_its_own_targets(app: Project) -> None:
+    assert app.wh("pex").code == 0
+    pex = str(app.dir / "dist" / "app.pex")
+
+    own = app.wh("inspect", pex, "--format", "json")  # built for 2 of the project's 4 targets
+
+    assert own.code == 0, own.output
+    data = json.loads(own.stdout)
+    assert data["targets"] == [f"{ABI}-manylinux_2_28_x86_64", f"{ABI}-macosx_14_0_arm64"]
+    assert data["targets_from"] == "the PEX" and data["missing"] == {}
+    text = app.wh("inspect", pex)
+    assert text.code == 0 and "targets (from the PEX)" in text.stdout
+    elsewhere = app.wh("inspect", pex, at=app.dir / "src")  # no project there: needs none
+    assert elsewhere.code == 0, elsewhere.output
 
 
 def test_rebuild_is_byte_identical(app: Project) -> None:
@@ -112,3 +128,58 @@ def test_incomplete_wheelhouse_is_refused_before_pex_starts(app: Project) -> Non
 def test_unknown_pex_name_is_a_usage_error(app: Project) -> None:
     run = app.wh("pex", "nope")
     assert run.code == 2 and "no [tool.wh.pex.nope] table" in run.stderr
+
+
+def test_two_concurrent_builds_both_succeed_with_the_same_bytes(app: Project) -> None:
+    from tests.integration.conftest import WH
+
+    env = isolated_env(WH_CACHE_DIR=str(app.cache))
+    cmd = [WH, "pex", "--project", str(app.dir)]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [p.communicate(timeout=300) for p in procs]
+
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    pex = app.dir / "dist" / "app.pex"
+    assert pex.is_file()
+    assert sorted(p.name for p in pex.parent.iterdir()) == ["app.pex"]  # no temp file left
+    first = sha256_of(pex)
+    pex.unlink()
+    assert app.wh("pex").code == 0
+    assert sha256_of(pex) == first
+
+
+def test_shebang_serves_every_target_and_is_configurable(app: Project) -> None:
+    assert app.wh("pex").code == 0
+    pex = app.dir / "dist" / "app.pex"
+    assert pex.read_bytes().split(b"\n", 1)[0] == b"#!/usr/bin/env python3"
+
+    pyproject = app.dir / "pyproject.toml"
+    text = pyproject.read_text().replace(
+        'output = "dist/app.pex"', 'output = "dist/app.pex"\nshebang = "/usr/bin/python3"'
+    )
+    pyproject.write_text(text)
+    assert app.wh("pex").code == 0
+    assert pex.read_bytes().split(b"\n", 1)[0] == b"#!/usr/bin/python3"
+
+
+def test_entry_point_without_a_module_is_refused_at_build_time(app: Project) -> None:
+    pyproject = app.dir / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("app.main:run", "app.mian:run"))
+
+    run = app.wh("pex")
+
+    assert run.code == 2, run.output
+    assert "entry-point 'app.mian:run': no module 'app.mian'" in run.stderr
+    assert not (app.dir / "dist" / "app.pex").exists()
+
+
+def test_entry_point_from_a_wheel_is_accepted(app: Project) -> None:
+    pyproject = app.dir / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace("app.main:run", "pure:main"))
+
+    run = app.wh("pex")
+
+    assert run.code == 0, run.output

@@ -169,11 +169,16 @@ def test_bad_config_and_lockfile_exit_2_naming_the_place(
 
 
 def test_missing_lockfile_is_a_usage_error(project: Project, index: SimpleIndex) -> None:
+    project.add("pure", "1.0")
     project.write(index.url)
     (project.dir / "requirements.txt").unlink()
     run = project.wh("sync")
     assert run.code == 2
-    assert "requirements.txt" in run.stderr and "Traceback" not in run.output
+    # names the file, where it is named, and what to do
+    assert "requirements.txt: no such lockfile (named by [tool.wh] lockfiles)" in run.stderr
+    assert "hint: compile it first (wh lock" in run.stderr
+    assert "Traceback" not in run.output
+    assert not index.hits and project.files() == set()  # stopped before any network or write
 
 
 def test_wheelhouse_path_is_reported(tmp_path: Path) -> None:

@@ -49,8 +49,12 @@ def test_clean_wheelhouse_verifies_in_every_mode(checkouts: Checkouts) -> None:
     staged = checkouts.verify("--staged")
     assert staged.code == 0, staged.output
 
-    text = checkouts.project.wh("verify", at=checkouts.clone)  # pointers as files: all bad
-    assert text.code == 1
+    plain = checkouts.verify(at=checkouts.clone)  # pointers as files: said once, not per file
+    assert plain.code == 1
+    (finding,) = plain.json["findings"]
+    assert finding["kind"] == "lfs-pointers"
+    assert "git lfs pull" in finding["hint"] and "wh verify --pointers" in finding["hint"]
+    assert all(t["gaps"] == 0 and t["bad"] == 0 for t in plain.json["targets"])
 
 
 def test_deleted_wheel_is_missing(checkouts: Checkouts) -> None:

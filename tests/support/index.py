@@ -215,6 +215,8 @@ class Faults:
     page_status: dict[str, int] = field(default_factory=dict)  # project page status, forever
     listed_as: dict[str, str] = field(default_factory=dict)  # real filename -> listed name
     stall: dict[str, float] = field(default_factory=dict)  # send half, sleep this long, rest
+    redirect_loop: set[str] = field(default_factory=set)  # answer 302 to the same URL, forever
+    url_of: dict[str, str] = field(default_factory=dict)  # listed name -> URL the page links
     fail_status: int = 500
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -409,7 +411,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _file_json(index: SimpleIndex, f: _Listed) -> dict[str, Any]:
         return {
             "filename": f.listed,
-            "url": index.file_url(f.listed),
+            "url": index.faults.url_of.get(f.listed, index.file_url(f.listed)),
             "hashes": {"sha256": f.sha256},
             "requires-python": f.requires_python,
             "yanked": f.yanked,
@@ -418,7 +420,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     @staticmethod
     def _file_html(index: SimpleIndex, f: _Listed) -> str:
-        href = html.escape(f"{index.file_url(f.listed)}#sha256={f.sha256}")
+        url = index.faults.url_of.get(f.listed, index.file_url(f.listed))
+        href = html.escape(f"{url}#sha256={f.sha256}")
         attrs = f'href="{href}"'
         if f.requires_python is not None:
             attrs += f' data-requires-python="{html.escape(f.requires_python)}"'
@@ -429,6 +432,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _file(self, index: SimpleIndex, name: str) -> None:
         path = index.resolve(name)
+        if name in index.faults.redirect_loop:
+            self._send(302, b"", {"Location": self.path})
+            return
         if path is None:
             self._send(404, b"no such file\n")
             return

@@ -58,6 +58,7 @@ def make_sdist(
     native: bool = False,
     requires_dist: Sequence[str] = (),
     requires_python: str | None = None,
+    build_requires: Sequence[str] = (),
 ) -> Path:
     """Write `{dist}-{version}.tar.gz`: a PEP 517 sdist with an in-tree backend.
 
@@ -71,7 +72,7 @@ def make_sdist(
         project["requires-python"] = requires_python
     pyproject = [
         "[build-system]",
-        "requires = []",
+        f"requires = {json.dumps(list(build_requires))}",
         'build-backend = "wh_test_backend"',
         'backend-path = ["."]',
         "",

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from wh.adapters.fs import atomic_file
+from wh.adapters.pipindex import EXTRAS, index_env
 from wh.errors import TransferError
 
 SOURCE_DATE_EPOCH = "315532800"  # 1980-01-01, the oldest time a zip file can hold
@@ -29,11 +30,11 @@ def build_wheel(sdist: Path, dest_dir: Path, index_urls: Sequence[str]) -> tuple
     runs once more without isolation, with the backends installed beside wh.
     """
     with tempfile.TemporaryDirectory(prefix="wh-build-") as out:
-        env = dict(os.environ, SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, PIP_NO_INPUT="1")
-        if index_urls:
-            env["PIP_INDEX_URL"] = index_urls[0]
-            env["PIP_EXTRA_INDEX_URL"] = " ".join(index_urls[1:])
-        cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", out, str(sdist)]
+        env = {k: v for k, v in os.environ.items() if k not in ("PIP_INDEX_URL", EXTRAS)}
+        env.pop("PIP_EXTRA_INDEX_URL", None)
+        env.update(SOURCE_DATE_EPOCH=SOURCE_DATE_EPOCH, PIP_NO_INPUT="1", **index_env(index_urls))
+        pip = [sys.executable, "-m", "wh.adapters.pipindex"]
+        cmd = [*pip, "wheel", "--no-deps", "--quiet", "-w", out, str(sdist)]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         output = proc.stderr or proc.stdout
         isolated = not (proc.returncode != 0 and _backend_missing(output))

@@ -1,10 +1,12 @@
 """wh's caches, in the user cache dir (``WH_CACHE_DIR`` overrides): never committed state.
 
 - :class:`StatCache`: values read from a file (its sha256: :class:`HashCache`; a wheel's
-  METADATA) by (path, size, mtime, inode), so an unchanged wheelhouse is not read again.
+  METADATA) by (path, size, mtime, inode, ctime), so an unchanged wheelhouse is not read again.
 - :class:`PlanCache`: the files a complete sync chose, keyed by everything that decides the
-  choice (lock contents, targets, indexes). The lock pins every file by hash, so a complete
-  plan stays right until one of those inputs changes.
+  choice (lock contents, targets, the prune flag, wh's version; not the indexes, which only
+  say where the files are). The lock pins every file by hash, so a complete plan stays right
+  until one of those inputs changes. Its format (each file's sha256, the record's, each
+  target's files) lives here too.
 """
 
 from __future__ import annotations
@@ -14,11 +16,15 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wh.adapters.fs import atomic_write, sha256_file
+from wh.adapters.fs import TMP_PREFIX, atomic_write, sha256_file
+from wh.core.built import RECORD_NAME
+from wh.core.files import is_dist_filename
 
 
 def cache_dir() -> Path:
@@ -44,7 +50,7 @@ def _save(path: Path, data: Any) -> None:
 
 
 class StatCache:
-    """Values derived from a file's content, remembered by (path, size, mtime, inode): an
+    """Values derived from a file's content, remembered by (path, size, mtime, inode, ctime): an
     unchanged file is not read again. ``enabled=False`` reads nothing and keeps nothing."""
 
     def __init__(self, name: str, *, enabled: bool = True) -> None:
@@ -56,11 +62,13 @@ class StatCache:
 
     @staticmethod
     def _key(st: os.stat_result) -> list[Any]:
-        return [st.st_size, st.st_mtime_ns, st.st_ino]
+        # ctime too: a user can set the mtime back after changing a byte, never the ctime
+        return [st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns]
 
     def get(self, path: Path, st: os.stat_result) -> Any:
         entry = self._entries.get(str(path.resolve())) if self.enabled else None
-        return entry[3] if entry and entry[:3] == self._key(st) else None
+        n = len(self._key(st))
+        return entry[n] if entry and len(entry) == n + 1 and entry[:n] == self._key(st) else None
 
     def put(self, path: Path, st: os.stat_result, value: Any) -> None:
         """Record ``value`` as of ``st``: the stat taken BEFORE reading the file, so a file
@@ -111,6 +119,16 @@ class HashCache(StatCache):
         self.put(path, st or path.stat(), digest)
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedTarget:
+    """A target of a complete sync as the plan cache keeps it: enough to report it again."""
+
+    name: str
+    python: str
+    platform: str
+    files: tuple[str, ...]
+
+
 class PlanCache:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or cache_dir() / "plans"
@@ -128,6 +146,50 @@ class PlanCache:
 
     def put(self, key: str, data: Any) -> None:
         _save(self.directory / f"{key}.json", data)
+
+    def store(
+        self, key: str, wheelhouse: Path, targets: Sequence[PlannedTarget], hashes: HashCache
+    ) -> None:
+        """Keep what the fast path needs to prove nothing changed, and to report the targets."""
+        names = sorted({f for t in targets for f in t.files})
+        record = wheelhouse / RECORD_NAME
+        snapshot = {
+            "files": {n: hashes.sha256(wheelhouse / n) for n in names},
+            "record": hashes.sha256(record) if record.exists() else None,
+            "targets": [
+                {"name": t.name, "python": t.python, "platform": t.platform, "files": list(t.files)}
+                for t in targets
+            ],
+        }
+        self.put(key, snapshot)
+
+    def holds(
+        self, key: str, wheelhouse: Path, hashes: HashCache, *, prune: bool
+    ) -> list[PlannedTarget] | None:
+        """The targets of the last complete sync of ``key``, when every file it chose is still
+        in place with its hash (and, pruning, no other is there); else None."""
+        snapshot = self.get(key)
+        if not isinstance(snapshot, dict):
+            return None
+        try:
+            files: dict[str, str] = snapshot["files"]
+            for name, digest in files.items():
+                if hashes.sha256(wheelhouse / name) != digest:
+                    return None
+            record = wheelhouse / RECORD_NAME
+            if snapshot["record"] != (hashes.sha256(record) if record.exists() else None):
+                return None
+            on_disk = set(os.listdir(wheelhouse))
+            if any(n.startswith(TMP_PREFIX) for n in on_disk):
+                return None
+            if prune and any(is_dist_filename(n) and n not in files for n in on_disk):
+                return None
+            return [
+                PlannedTarget(t["name"], t["python"], t["platform"], tuple(t["files"]))
+                for t in snapshot["targets"]
+            ]
+        except (OSError, KeyError, TypeError, ValueError):
+            return None
 
 
 class DigestCache:

@@ -9,15 +9,22 @@ import asyncio
 import contextlib
 import hashlib
 import os
-import tempfile
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from wh.adapters.fs import TMP_PREFIX, durable_replace, fsync_dir
-from wh.adapters.http import RETRY_STATUS, Credentials, RetryableStatus, redact, with_retries
+from wh.adapters.fs import durable_replace, fsync_dir, temp_beside
+from wh.adapters.http import (
+    RETRY_STATUS,
+    Credentials,
+    RequestFailed,
+    RetryableStatus,
+    redact,
+    retrying,
+)
+from wh.core.config import READ_TIMEOUT
 from wh.core.files import DistFile, safe_filename
 from wh.errors import TransferError
 
@@ -35,11 +42,13 @@ class Downloader:
         credentials: Credentials,
         *,
         on_bytes: Callable[[int], None] = lambda n: None,
-        on_retry: Callable[[str], None] = lambda msg: None,
+        on_retry: Callable[[str, str], None] = lambda name, cause: None,
         on_done: Callable[[str], None] = lambda name: None,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
         self.client = client
         self.credentials = credentials
+        self.read_timeout = read_timeout
         self.on_bytes = on_bytes
         self.on_retry = on_retry
         self.on_done = on_done
@@ -48,13 +57,13 @@ class Downloader:
         """Download ``item`` into ``directory``; return its path and sha256."""
         name = item.file.filename
         if not safe_filename(name):
-            raise TransferError(f"{name!r}: refused, not a plain file name")
+            raise TransferError(f"{name!r}: refused, not a plain file name", files=(name,))
         dest = directory / name
         url = item.file.url
 
         async def attempt() -> str:
             sent = 0
-            fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, dir=directory)
+            fd, tmp = temp_beside(dest)
             try:
                 with os.fdopen(fd, "wb") as out:
                     async with self.client.stream(
@@ -64,7 +73,9 @@ class Downloader:
                             raise RetryableStatus(response.status_code)
                         if response.status_code != 200:
                             raise TransferError(
-                                f"{name}: HTTP {response.status_code} from {redact(url)}"
+                                f"{name}: HTTP {response.status_code} from {redact(url)}",
+                                files=(name,),
+                                cause=f"HTTP {response.status_code}",
                             )
                         digest = hashlib.sha256()
                         async for chunk in response.aiter_bytes(1 << 16):
@@ -74,13 +85,7 @@ class Downloader:
                             self.on_bytes(len(chunk))
                     got = digest.hexdigest()
                     if item.expected and got not in item.expected:
-                        raise TransferError(
-                            f"{name}: sha256 mismatch: expected "
-                            + " or ".join(sorted(item.expected))
-                            + f", got {got}; nothing written",
-                            hint="the index serves other bytes than the lock was made from:"
-                            " check the index, or re-lock",
-                        )
+                        raise _mismatch(name, item.expected, got)
                     # fsync off the event loop: other transfers go on meanwhile
                     await asyncio.to_thread(durable_replace, out, tmp, dest)
                 return got
@@ -90,19 +95,28 @@ class Downloader:
                 self.on_bytes(-sent)  # progress counts bytes kept: take back a failed body
                 raise
 
-        def retried(n: int, exc: BaseException) -> None:
-            self.on_retry(f"{name}: {exc or type(exc).__name__}; retry {n}")
-
         try:
-            digest = await with_retries(attempt, on_retry=retried)
-        except (httpx.TransportError, RetryableStatus) as exc:
+            digest = await retrying(attempt, name, self.on_retry, self.read_timeout)
+        except RequestFailed as exc:
             raise TransferError(
-                f"{name}: download failed after retries ({exc or type(exc).__name__})"
-                f" from {redact(url)}",
+                f"{name}: download failed{' after retries' if exc.retried else ''}"
+                f" ({exc.cause}) from {redact(url)}",
                 hint="run wh sync again; files already fetched are kept",
+                files=(name,),
+                cause=exc.cause,
             ) from None
         self.on_done(name)
         return dest, digest
+
+
+def _mismatch(name: str, expected: frozenset[str], got: str) -> TransferError:
+    return TransferError(
+        f"{name}: sha256 mismatch: expected {' or '.join(sorted(expected))}, got {got};"
+        " nothing written",
+        hint="the index serves other bytes than the lock was made from: check the index,"
+        " or re-lock",
+        files=(name,),
+    )
 
 
 async def fetch_all(

@@ -6,11 +6,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from wh.errors import WhError
-
-
-class GitError(WhError):
-    pass
+from wh.errors import GitError
 
 
 def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -25,6 +21,12 @@ def is_repository(path: Path) -> bool:
 
 def lfs_available(path: Path) -> bool:
     return shutil.which("git") is not None and _git(path, "lfs", "version").returncode == 0
+
+
+def lfs_installed_local(path: Path) -> bool:
+    """Whether ``git lfs install --local`` has run here (its filter is in the repository's own
+    config; a system-wide filter does not install the hooks)."""
+    return _git(path, "config", "--local", "--get", "filter.lfs.process").returncode == 0
 
 
 def lfs_install_local(path: Path) -> None:

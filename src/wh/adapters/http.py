@@ -10,17 +10,31 @@ from __future__ import annotations
 import asyncio
 import netrc
 import os
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 import httpx
+
+from wh.core.config import READ_TIMEOUT
 
 T = TypeVar("T")
 ATTEMPTS = 4
 BACKOFF = 0.25  # seconds; doubled after each failed attempt
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+# What a request can raise besides HTTP statuses: httpx's errors, and what escapes httpx from
+# the socket layer for a hostile URL (a port out of range raises OverflowError, in a group).
+NETWORK_ERRORS: tuple[type[Exception], ...] = (
+    httpx.HTTPError,
+    httpx.InvalidURL,
+    httpx.StreamError,
+    OverflowError,
+    ExceptionGroup,
+)
+_USERINFO = re.compile(r"(//)[^/@\s]*@")
+_LEADING_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^@]*@")
 
 
 class RetryableStatus(Exception):
@@ -29,12 +43,61 @@ class RetryableStatus(Exception):
         self.status = status
 
 
+# every way a request fails that is the network's doing (not a bad hash, not a refusal)
+REQUEST_FAILURES: tuple[type[Exception], ...] = (*NETWORK_ERRORS, RetryableStatus)
+
+
+def describe(exc: BaseException, read_timeout: float = READ_TIMEOUT) -> str:
+    """The cause of a failed request, in words, never empty, credentials stripped."""
+    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        return describe(exc.exceptions[0], read_timeout)
+    if isinstance(exc, httpx.ReadTimeout):
+        text = f"timed out: no data for {read_timeout:g} s (--read-timeout)"
+    elif isinstance(exc, httpx.TimeoutException):
+        text = f"timed out ({type(exc).__name__})"
+    elif isinstance(exc, httpx.TooManyRedirects):
+        text = "too many redirects (a redirect loop)"
+    elif isinstance(exc, OverflowError | httpx.InvalidURL | httpx.UnsupportedProtocol):
+        text = f"invalid URL: {str(exc) or type(exc).__name__}"
+    else:
+        text = str(exc) or _root_cause(exc) or type(exc).__name__
+    return _USERINFO.sub(r"\1", text)
+
+
+def _root_cause(exc: BaseException) -> str:
+    """The message of the first exception in ``exc``'s chain that has one (httpx's read
+    errors are often empty; the socket error under them says "Connection reset by peer")."""
+    seen: set[int] = set()
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        text = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
+        if text:
+            return text
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        return "the server closed the connection before the whole response"
+    return ""
+
+
 def redact(url: str) -> str:
     """``url`` without user-info, for messages."""
     parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    if "@" in parts.netloc:
+        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+    if "@" in url and not _valid_port(parts):
+        # a password holding an unescaped '#', '?' or '/': urlsplit ends the netloc there
+        # ("alice:s3" with port "s3"); everything up to the '@' is user-info
+        return _LEADING_USERINFO.sub(r"\1", url, count=1)
+    return url
+
+
+def _valid_port(parts: SplitResult) -> bool:
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        return False
+    return True
 
 
 class Credentials:
@@ -68,9 +131,9 @@ def _netrc(host: str) -> tuple[str, str] | None:
     return (login or "", password or "")
 
 
-def make_client(jobs: int) -> httpx.AsyncClient:
+def make_client(jobs: int, read_timeout: float = READ_TIMEOUT) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=jobs, max_keepalive_connections=jobs)
-    timeout = httpx.Timeout(30.0, connect=10.0)
+    timeout = httpx.Timeout(read_timeout, connect=10.0)
     return httpx.AsyncClient(
         limits=limits, timeout=timeout, follow_redirects=True, headers={"User-Agent": _agent()}
     )
@@ -102,3 +165,33 @@ async def with_retries(
             await asyncio.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
+
+
+class RequestFailed(Exception):
+    """A request that failed for good: ``cause`` in words; ``retried`` when it was tried
+    again before giving up (a redirect loop or a bad URL is not)."""
+
+    def __init__(self, cause: str, *, retried: bool) -> None:
+        super().__init__(cause)
+        self.cause = cause
+        self.retried = retried
+
+
+async def retrying(
+    attempt: Callable[[], Awaitable[T]],
+    subject: str,
+    on_retry: Callable[[str, str], None] | None,
+    read_timeout: float = READ_TIMEOUT,
+) -> T:
+    """:func:`with_retries`, telling ``on_retry(subject, cause)`` of each retry, and raising
+    :class:`RequestFailed` for whatever the network did in the end."""
+
+    def retried(n: int, exc: BaseException) -> None:
+        if on_retry is not None:
+            on_retry(subject, describe(exc, read_timeout))
+
+    try:
+        return await with_retries(attempt, on_retry=retried)
+    except REQUEST_FAILURES as exc:
+        again = isinstance(exc, httpx.TransportError | RetryableStatus)
+        raise RequestFailed(describe(exc, read_timeout), retried=again) from None

@@ -10,8 +10,9 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
-from wh.adapters.http import RETRY_STATUS, Credentials, RetryableStatus, redact, with_retries
-from wh.core.files import DistFile
+from wh.adapters import http as net
+from wh.adapters.http import Credentials, RequestFailed, redact, retrying
+from wh.core.config import READ_TIMEOUT
 from wh.core.pages import ACCEPT, Page, PageError, parse_page
 from wh.errors import IndexUnreachable
 
@@ -22,8 +23,10 @@ class IndexClient:
         client: httpx.AsyncClient,
         index_urls: Sequence[str],
         credentials: Credentials,
-        on_retry: Callable[[str], None] | None = None,
+        on_retry: Callable[[str, str], None] | None = None,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
+        self.read_timeout = read_timeout
         self.client = client
         self.index_urls = [redact(u).rstrip("/") for u in index_urls]
         self.credentials = credentials
@@ -43,22 +46,19 @@ class IndexClient:
                     f"{redact(url)}: the index refused access (HTTP {response.status_code})",
                     hint="put credentials in the index URL or in ~/.netrc",
                 )
-            if response.status_code in RETRY_STATUS:
-                raise RetryableStatus(response.status_code)
+            if response.status_code in net.RETRY_STATUS:
+                raise net.RetryableStatus(response.status_code)
             if response.status_code != 200:
                 raise IndexUnreachable(f"{redact(url)}: HTTP {response.status_code}")
             content_type = response.headers.get("content-type", "")
             return parse_page(response.content, content_type, str(response.url))
 
-        def retried(n: int, exc: BaseException) -> None:
-            if self.on_retry:
-                self.on_retry(f"{redact(url)}: {exc or type(exc).__name__}; retry {n}")
-
         try:
-            return await with_retries(attempt, on_retry=retried)
-        except (httpx.TransportError, RetryableStatus) as exc:
+            subject = f"{project} (index page)"
+            return await retrying(attempt, subject, self.on_retry, self.read_timeout)
+        except RequestFailed as exc:
             raise IndexUnreachable(
-                f"{redact(url)}: index unreachable ({exc or type(exc).__name__})",
+                f"{redact(url)}: index unreachable ({exc.cause})",
                 hint="check the index URL and your network; wh retried with backoff",
             ) from None
         except PageError as exc:
@@ -89,5 +89,14 @@ class IndexClient:
         return dict(zip(names, pages, strict=True))
 
 
-def files_of(pages: dict[str, Page]) -> dict[str, list[DistFile]]:
-    return {name: page.files for name, page in pages.items()}
+def check_reachable(index_urls: Sequence[str], project: str) -> None:
+    """Ask every index for one project's page, with sync's retries: IndexUnreachable (exit 3)
+    when one does not answer. A resolver meeting a dead index retries for half a minute and
+    then blames the requirements."""
+    from wh.adapters.http import make_client
+
+    async def ask() -> None:
+        async with make_client(len(index_urls)) as client:
+            await IndexClient(client, index_urls, Credentials(index_urls)).project(project)
+
+    asyncio.run(ask())

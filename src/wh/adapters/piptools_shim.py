@@ -163,8 +163,10 @@ def _run_job(job: dict[str, Any]) -> int:
     _self_check(env, tags, version)
     from piptools.scripts.compile import cli
 
+    from wh.adapters.pipindex import take_extras
+
     try:
-        cli.main(args=list(job["args"]), prog_name="pip-compile")
+        cli.main(args=[*take_extras(), *job["args"]], prog_name="pip-compile")
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0

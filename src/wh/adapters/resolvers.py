@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,13 +23,15 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from wh.adapters.cache import cache_dir
+from wh.adapters.pipindex import index_env
 from wh.core.merge import parse_compiled
 from wh.core.targets import Target
-from wh.errors import UsageError, WhError
+from wh.errors import ResolveError, UsageError
 
-
-class ResolveError(WhError):
-    """A target cannot be resolved: the message carries the resolver's own explanation."""
+_NOT_FOUND = [
+    re.compile(r"No matching distribution found for ([A-Za-z0-9][A-Za-z0-9._-]*)"),
+    re.compile(r"Because ([A-Za-z0-9][A-Za-z0-9._-]*) was not found in the package registry"),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,20 +44,23 @@ class Job:
     allow_sdist: Sequence[str]
 
 
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Where and how a set of jobs is resolved: the project (inputs are relative to it), a
+    scratch directory, the indexes, how many at once, and who hears of each target done."""
+
+    project: Path
+    work: Path
+    index_urls: Sequence[str]
+    parallel: int
+    on_done: Callable[[str, float], None]
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
     env.update(UV_PYTHON_DOWNLOADS="never", UV_NO_CONFIG="1", PYTHONUTF8="1")
     env.update(extra)
-    return env
-
-
-def _index_env(index_urls: Sequence[str], prefix: str) -> dict[str, str]:
-    """The indexes, for pip (``PIP``) or uv (``UV``), through the environment: URLs may carry
-    credentials, which must not land in a command line or a job file."""
-    env = {f"{prefix}_INDEX_URL": index_urls[0]}
-    if len(index_urls) > 1:
-        env[f"{prefix}_EXTRA_INDEX_URL"] = " ".join(index_urls[1:])
     return env
 
 
@@ -64,47 +70,21 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str], target: Target, tool: s
         raise _error(target, tool, proc.stderr or proc.stdout)
 
 
-def pip_compile_all(
-    jobs: Sequence[Job],
-    project: Path,
-    work: Path,
-    index_urls: Sequence[str],
-    parallel: int,
-    on_done: Callable[[str, float], None],
-) -> list[str | ResolveError]:
+def pip_compile_all(jobs: Sequence[Job], run: Run) -> list[str | ResolveError]:
     """pip-compile for every job, in one shim process that forks a child per target (one
     process per target where fork is missing); per-target lock texts or errors, in order."""
-    specs = []
-    for job in jobs:
-        out = work / f"{job.target.name}.txt"
-        out.write_text(job.seed)
-        args = [*job.inputs, "-o", str(out), "--generate-hashes", "--allow-unsafe"]
-        args += ["--strip-extras", "--no-header", "--annotation-style=split"]
-        args += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
-        args += ["--no-config", "--newline=LF", "--resolver=backtracking"]
-        args += ["--cache-dir", str(work / f"cache-{job.target.name}")]
-        for name in job.upgrade_packages:
-            args += ["--upgrade-package", name]
-        specs.append(
-            {
-                "name": job.target.name,
-                "target": job.target.complete_platform(),
-                "args": args,
-                "only_wheels": job.only_wheels,
-                "allow_sdist": list(job.allow_sdist),
-                "log": str(work / f"{job.target.name}.log"),
-            }
-        )
+    work = run.work
+    specs = [_shim_spec(job, work) for job in jobs]
     batches = [specs] if hasattr(os, "fork") else [[spec] for spec in specs]
     codes: dict[str, int] = {}
     for i, batch in enumerate(batches):
         path = work / f"batch-{i}.json"
-        path.write_text(json.dumps({"parallel": parallel, "jobs": batch}))
+        path.write_text(json.dumps({"parallel": run.parallel, "jobs": batch}))
         cmd = [sys.executable, "-m", "wh.adapters.piptools_shim", str(path)]
         with subprocess.Popen(
             cmd,
-            cwd=project,
-            env=clean_env(**_index_env(index_urls, "PIP")),
+            cwd=run.project,
+            env=clean_env(**index_env(run.index_urls, "PIP")),
             stdout=subprocess.PIPE,
             text=True,
         ) as proc:
@@ -114,7 +94,7 @@ def pip_compile_all(
                     _, name, code, seconds = line.split()
                     codes[name] = int(code)
                     if code == "0":
-                        on_done(name, float(seconds))
+                        run.on_done(name, float(seconds))
     results: list[str | ResolveError] = []
     for job, spec in zip(jobs, specs, strict=True):
         log = Path(str(spec["log"]))
@@ -127,28 +107,61 @@ def pip_compile_all(
     return results
 
 
+def _shim_spec(job: Job, work: Path) -> dict[str, object]:
+    """One target's pip-compile run as the shim reads it (its seed written to the output)."""
+    out = work / f"{job.target.name}.txt"
+    out.write_text(job.seed)
+    args = [*job.inputs, "-o", str(out), "--generate-hashes", "--allow-unsafe"]
+    args += ["--strip-extras", "--no-header", "--annotation-style=split"]
+    args += ["--no-emit-index-url", "--no-emit-trusted-host", "--no-emit-find-links"]
+    args += ["--no-config", "--newline=LF", "--resolver=backtracking"]
+    args += ["--cache-dir", str(work / f"cache-{job.target.name}")]
+    for name in job.upgrade_packages:
+        args += ["--upgrade-package", name]
+    return {
+        "name": job.target.name,
+        "target": job.target.complete_platform(),
+        "args": args,
+        "only_wheels": job.only_wheels,
+        "allow_sdist": list(job.allow_sdist),
+        "log": str(work / f"{job.target.name}.log"),
+    }
+
+
 def _error(target: Target, tool: str, output: str) -> ResolveError:
     hint = (
         "the resolver's explanation is above: loosen a conflicting requirement,"
         " check the index, or leave this target out of [tool.wh.platforms]"
     )
-    if "metadata generation failed" in output or "Preparing metadata" in output:
+    missing = [m[1] for pattern in _NOT_FOUND if (m := pattern.search(output))]
+    if missing:
+        hint = (
+            f"no version of {missing[0]} that the inputs allow is on the index: check the"
+            " name's spelling and its version specifiers in the .in file, and the index URL"
+        )
+    elif "metadata generation failed" in output or "Preparing metadata" in output:
         hint = (
             "a version has no wheel for this target and its sdist could not be prepared here:"
             " wh lock --only-wheels chooses versions with a wheel for every target"
         )
+    cause = _explain(output)
     return ResolveError(
-        f"{target.name}: {tool} cannot resolve the inputs for this target:\n{_explain(output)}",
+        f"{target.name}: {tool} cannot resolve the inputs for this target:\n{cause}",
         hint=hint,
+        target=target.name,
+        cause=f"{tool} cannot resolve the inputs:\n{cause}",
     )
 
 
 def _explain(output: str) -> str:
-    """The resolver's own words: its messages, without Python tracebacks."""
+    """The resolver's own words: its messages, without Python tracebacks (of a traceback, only
+    the exception's message, without the exception's dotted name, when not said already)."""
     lines = output.strip().splitlines()
     if "Traceback (most recent call last):" in lines:
         first = lines.index("Traceback (most recent call last):")
-        lines = [*lines[:first][-25:], lines[-1]]
+        said = "\n".join(lines[:first])
+        last = lines[-1].split(": ", 1)[-1]
+        lines = [*lines[:first][-25:], *([] if last in said else [last])]
     return "\n".join(lines[-25:]) or "(no output)"
 
 
@@ -207,7 +220,7 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
     for _ in range(4):
         out.write_text(job.seed)
         only = [a for name in binary_only for a in ("--only-binary", name)]
-        env = clean_env(**extra_env, **_index_env(index_urls, "UV"))
+        env = clean_env(**extra_env, **index_env(index_urls, "UV"))
         _run([*cmd, *only], project, env, job.target, "uv pip compile")
         text = out.read_text(encoding="utf-8")
         if not (job.only_wheels and job.allow_sdist):
@@ -220,24 +233,17 @@ def uv_compile(job: Job, project: Path, work: Path, index_urls: Sequence[str]) -
     return text
 
 
-def uv_compile_all(
-    jobs: Sequence[Job],
-    project: Path,
-    work: Path,
-    index_urls: Sequence[str],
-    parallel: int,
-    on_done: Callable[[str, float], None],
-) -> list[str | ResolveError]:
+def uv_compile_all(jobs: Sequence[Job], run: Run) -> list[str | ResolveError]:
     """``uv pip compile`` per target, ``parallel`` processes at a time."""
 
     def one(job: Job) -> str | ResolveError:
         start = time.perf_counter()
         try:
-            text = uv_compile(job, project, work, index_urls)
+            text = uv_compile(job, run.project, run.work, run.index_urls)
         except ResolveError as exc:
             return exc
-        on_done(job.target.name, time.perf_counter() - start)
+        run.on_done(job.target.name, time.perf_counter() - start)
         return text
 
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, run.parallel)) as pool:
         return list(pool.map(one, jobs))

@@ -9,8 +9,8 @@ from typing import IO
 from wh.core.metadata import MetadataError, WheelMetadata, parse_metadata
 
 
-def read_metadata(source: Path | IO[bytes]) -> WheelMetadata:
-    """METADATA of the wheel at ``source``; MetadataError when it is not a readable wheel."""
+def read_metadata_bytes(source: Path | IO[bytes]) -> bytes:
+    """The wheel's ``.dist-info/METADATA``, byte for byte; MetadataError when unreadable."""
     try:
         with zipfile.ZipFile(source) as zf:
             names = [
@@ -18,6 +18,11 @@ def read_metadata(source: Path | IO[bytes]) -> WheelMetadata:
             ]
             if len(names) != 1:
                 raise MetadataError(f"expected one .dist-info/METADATA, found {len(names)}")
-            return parse_metadata(zf.read(names[0]))
+            return zf.read(names[0])
     except (zipfile.BadZipFile, OSError, EOFError, KeyError) as exc:
         raise MetadataError(f"not a readable wheel: {exc}") from None
+
+
+def read_metadata(source: Path | IO[bytes]) -> WheelMetadata:
+    """METADATA of the wheel at ``source``; MetadataError when it is not a readable wheel."""
+    return parse_metadata(read_metadata_bytes(source))

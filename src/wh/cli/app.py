@@ -4,14 +4,16 @@ unreachable."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
 from collections.abc import Callable
 from dataclasses import replace
 from enum import StrEnum
+from inspect import Parameter, Signature
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, ParamSpec
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar, get_type_hints
 
 import typer
 
@@ -28,9 +30,10 @@ app = typer.Typer(
         "wh keeps a wheelhouse: the right wheel for every platform you ship to, locked by"
         " hash and stored through git-lfs.\n\n"
         "Typical use: `wh init` once; then `wh lock` (one lockfile for every target),"
-        " `wh sync` (the wheel for every target; `--build` cross-compiles the sdists no"
-        " wheel serves, with zig), `wh verify` (the gate; also a pre-commit"
-        " hook) and `wh pex` (one PEX that runs on every target, built offline)."
+        " `wh sync` (the wheel for every target; `--build` cross-compiles, with zig, the sdists no"
+        " wheel serves), `wh verify` (the gate; also a pre-commit"
+        " hook) and `wh pex` (one PEX that runs on every target, built offline); `wh index`"
+        " and `wh export` hand the wheelhouse to pip, uv and Pants."
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -40,6 +43,8 @@ app = typer.Typer(
 
 
 P = ParamSpec("P")
+T = TypeVar("T")
+BROKEN_PIPE = 141  # what a shell reports for a command ended by SIGPIPE (128 + 13)
 
 
 def handled(command: Callable[P, int]) -> Callable[P, int]:
@@ -49,9 +54,13 @@ def handled(command: Callable[P, int]) -> Callable[P, int]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> int:
         try:
             code = command(*args, **kwargs)
+            sys.stdout.flush()  # a reader that left shows here, not in the exit's own flush
         except WhError as exc:
             render.error(exc)
             code = exc.exit_code
+        except BrokenPipeError:  # the reader left (`wh ... | head`): stop quietly, as CLIs do
+            render.quiet_stdout()
+            code = BROKEN_PIPE
         except OSError as exc:  # disk full, permission denied, a file vanished under us
             where = f" ({exc.filename})" if exc.filename else ""
             render.error(
@@ -182,21 +191,56 @@ def lock(
     return 0
 
 
-@app.command()
-@handled
-def sync(
-    platforms: PlatformsOpt = None,
-    python: PythonOpt = None,
-    project: ProjectOpt = Path(),
+def takes(
+    options: type[T],
+) -> Callable[[Callable[[T], int]], Callable[..., int]]:
+    """Give a command its options as one dataclass: typer sees the dataclass's fields (each
+    ``Annotated`` with its ``typer.Option``) as the command's parameters, and the command
+    gets them built into ``options``."""
+    hints = get_type_hints(options, include_extras=True)
+    signature = Signature(
+        [
+            Parameter(f.name, Parameter.KEYWORD_ONLY, default=f.default, annotation=hints[f.name])
+            for f in dataclasses.fields(options)  # type: ignore[arg-type]
+        ]
+    )
+
+    def decorate(command: Callable[[T], int]) -> Callable[..., int]:
+        @functools.wraps(command)
+        def wrapper(**kwargs: Any) -> int:
+            return command(options(**kwargs))
+
+        wrapper.__signature__ = signature  # type: ignore[attr-defined]
+        wrapper.__annotations__ = {**hints, "return": int}
+        return wrapper
+
+    return decorate
+
+
+@dataclasses.dataclass(frozen=True)
+class SyncArgs:
+    platforms: PlatformsOpt = None
+    python: PythonOpt = None
+    project: ProjectOpt = Path()
     prune: Annotated[
         bool,
         typer.Option("--prune/--no-prune", help="Remove files no configured target uses."),
-    ] = True,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel downloads.")] = 8,
-    format: FormatOpt = Format.text,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only gaps and errors.")
-    ] = False,
+    ] = True
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Parallel downloads.")] = 8
+    read_timeout: Annotated[
+        float,
+        typer.Option(
+            "--read-timeout",
+            min=0.001,
+            envvar="WH_READ_TIMEOUT",
+            help="Seconds a download or index page may send nothing before it is abandoned"
+            " and retried (4 tries in all); then the file fails, saying it timed out.",
+        ),
+    ] = 30.0
+    format: FormatOpt = Format.text
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only gaps and errors.")] = (
+        False
+    )
     build: Annotated[
         bool,
         typer.Option(
@@ -204,42 +248,54 @@ def sync(
             help="Then cross-build, with zig, the sdists no wheel serves on a target"
             " (what `wh build` does; needs wh[build]).",
         ),
-    ] = False,
-) -> int:
+    ] = False
+
+
+@app.command()
+@handled
+@takes(SyncArgs)
+def sync(args: SyncArgs) -> int:
     """Put the best file for every target into the wheelhouse.
 
     For each target (every configured Python x every platform tag of the chosen families),
     each lockfile line whose markers hold there gets the best-ranked file of its pinned
     version whose sha256 the lock lists. Files are fetched once, in parallel, hash-checked
     and renamed into place; an sdist is built once when no wheel exists. What cannot be
-    filled is named per target, with a hint. Exit 0 complete, 1 gaps, 2 usage error, 3 index
-    unreachable.
+    filled is named per target, with a hint; a file that fails counts against every target
+    needing it, and one network cause is one message. Exit 0 complete, 1 gaps or failed
+    files, 2 usage error, 3 index unreachable.
     """
     from wh.services.sync import SyncOptions
     from wh.services.sync import sync as run_sync
 
-    reporter = render.TerminalReporter(quiet=quiet or format is Format.json)
-    if build:
+    reporter = render.TerminalReporter(quiet=args.quiet or args.format is Format.json)
+    if args.build:
         from wh.services.build import BuildOptions
 
-        to_build = BuildOptions(project, (), _split(platforms), _split(python), prune=prune)
-        return _build(to_build, format, reporter, quiet=quiet)
+        to_build = BuildOptions(
+            args.project, (), _split(args.platforms), _split(args.python), prune=args.prune
+        )
+        return _build(to_build, args.format, reporter, quiet=args.quiet)
     options = SyncOptions(
-        project=project, platforms=_split(platforms), python=_split(python), prune=prune, jobs=jobs
+        project=args.project,
+        platforms=_split(args.platforms),
+        python=_split(args.python),
+        prune=args.prune,
+        jobs=args.jobs,
+        read_timeout=args.read_timeout,
     )
     result = run_sync(options, reporter)
-    if format is Format.json:
+    if args.format is Format.json:
         print(render.sync_json(result))
     else:
-        render.sync_text(result, quiet=quiet)
-    return result.exit_code
+        render.sync_text(result, quiet=args.quiet)
+    return 0 if result.ok else 1
 
 
-@app.command()
-@handled
-def verify(
-    platforms: PlatformsOpt = None,
-    python: PythonOpt = None,
+@dataclasses.dataclass(frozen=True)
+class VerifyArgs:
+    platforms: PlatformsOpt = None
+    python: PythonOpt = None
     pointers: Annotated[
         bool,
         typer.Option(
@@ -247,7 +303,7 @@ def verify(
             help="Take hashes from the git-lfs pointers in git, not file contents: verifies a"
             " checkout that never downloaded LFS content (dependency closure is skipped).",
         ),
-    ] = False,
+    ] = False
     staged: Annotated[
         bool,
         typer.Option(
@@ -255,15 +311,20 @@ def verify(
             help="Check what is staged in the git index (config and lockfiles included):"
             " what the commit will contain. The pre-commit mode.",
         ),
-    ] = False,
+    ] = False
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Hash every file; ignore the hash-by-stat cache.")
-    ] = False,
+    ] = False
     format: Annotated[
         VerifyFormat, typer.Option("--format", help="text, json, or github annotations.")
-    ] = VerifyFormat.text,
-    project: ProjectOpt = Path(),
-) -> int:
+    ] = VerifyFormat.text
+    project: ProjectOpt = Path()
+
+
+@app.command()
+@handled
+@takes(VerifyArgs)
+def verify(args: VerifyArgs) -> int:
     """Check the wheelhouse against the lockfiles for every target; change nothing.
 
     Completeness (a locked file for every line on every target), integrity (sha256 and
@@ -274,20 +335,20 @@ def verify(
     from wh.services.verify import VerifyOptions, run_verify
 
     options = VerifyOptions(
-        project=project,
-        platforms=_split(platforms),
-        python=_split(python),
-        pointers=pointers,
-        staged=staged,
-        cache=not no_cache,
+        project=args.project,
+        platforms=_split(args.platforms),
+        python=_split(args.python),
+        pointers=args.pointers,
+        staged=args.staged,
+        cache=not args.no_cache,
     )
     report = run_verify(options)
-    if format is VerifyFormat.json:
+    if args.format is VerifyFormat.json:
         print(render.verify_json(report))
-    elif format is VerifyFormat.github:
-        render.verify_github(report, _wheelhouse_label(project))
+    elif args.format is VerifyFormat.github:
+        render.verify_github(report, _wheelhouse_label(args.project))
     else:
-        render.verify_text(report, _wheelhouse_label(project))
+        render.verify_text(report, _wheelhouse_label(args.project))
     return 0 if report.ok else 1
 
 
@@ -344,8 +405,8 @@ def inspect(
 ) -> int:
     """Look inside a PEX: entry point, pex version, requirements, and which targets each
     bundled distribution serves. Names every target a requirement has no distribution for
-    (targets: this project's, or --platforms/--python). Exit 0 complete, 1 a target lacks
-    a distribution, 2 usage error."""
+    (targets: the ones the PEX was built for, as wh pex records them; else --platforms/--python,
+    else this project's). Exit 0 complete, 1 a target lacks a distribution, 2 usage error."""
     from wh.services.inspect import inspect_pex
 
     result = inspect_pex(file, project, _split(platforms), _split(python))
@@ -368,7 +429,7 @@ def platforms(
     from wh.adapters.project import load_config
     from wh.core.config import make_targets, select_platforms
 
-    config = load_config(project)
+    config = load_config(project, required=False)
     pythons = _split(python) or config.python
     targets = make_targets(pythons, select_platforms(config, _split(platforms)))
     if format is Format.json:
@@ -467,3 +528,122 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     sys.exit(main())
+
+
+# --- wh index, wh export: the wheelhouse for every other tool -------------------------------
+
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", help="The file to write (default: stdout).")
+]
+LockfileOpt = Annotated[
+    str | None,
+    typer.Option("--lockfile", help="The [tool.wh] lockfile to export; needed when several."),
+]
+
+export_app = typer.Typer(
+    name="export",
+    help="Write the wheelhouse as other tools read it: a PEP 751 pylock.toml, a requirements"
+    " file pip installs offline with --require-hashes, or what Pants needs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(export_app)
+
+
+@app.command("index")
+@handled
+def index_command(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Directory to write (default: PROJECT/dist/index)."),
+    ] = None,
+    project: ProjectOpt = Path(),
+) -> int:
+    """Write a static PEP 503 index of the wheelhouse that pip and uv install from.
+
+    DIR/simple/ holds one page per project with #sha256= links, data-requires-python and
+    PEP 658/714 metadata (each wheel's METADATA beside it as <wheel>.metadata). Wheels are
+    hard-linked where the file system allows, copied otherwise; the same wheelhouse gives the
+    same bytes. Serve DIR with any static file server, or use it directly:
+    pip install --index-url file://DIR/simple NAME. Exit 0 written, 2 usage error.
+    """
+    from wh.services.export import ExportOptions, build_index
+
+    result = build_index(ExportOptions(project=project, output=output))
+    render.index_text(result)
+    return 0
+
+
+@export_app.command("pylock")
+@handled
+def export_pylock_command(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="The lock to write (default: PROJECT/pylock.toml)."),
+    ] = None,
+    lockfile: LockfileOpt = None,
+    project: ProjectOpt = Path(),
+) -> int:
+    """Write a PEP 751 pylock.toml of every configured target, from the wheelhouse.
+
+    One package per pinned version with its marker; every wheel wh chose for some target
+    (built and imported ones included) as a path relative to the lock, with its sha256.
+    Checked before it is written: packaging.pylock validates it and, for each target's tags
+    and marker environment, selects exactly the file sync chose. Install it with
+    `uv pip install -r pylock.toml`. Refuses (exit 1, verify's findings) when a target lacks
+    a file. Exit 0 written, 1 refused, 2 usage error.
+    """
+    return _export("pylock", project, output, lockfile)
+
+
+@export_app.command("requirements")
+@handled
+def export_requirements_command(
+    output: OutputOpt = None,
+    lockfile: LockfileOpt = None,
+    project: ProjectOpt = Path(),
+) -> int:
+    """Print (or write) the lock with the hashes of the wheelhouse's built and imported
+    wheels added beside the locked ones, markers kept.
+
+    Then `pip install --no-index --find-links wheelhouse --require-hashes -r FILE` works on
+    every target, a wheel built here from a locked sdist included. Refuses (exit 1, verify's
+    findings) when a target lacks a file. Exit 0 written, 1 refused, 2 usage error.
+    """
+    return _export("requirements", project, output, lockfile)
+
+
+@export_app.command("pants")
+@handled
+def export_pants_command(
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Directory to write, in the project (default: PROJECT/pants).",
+        ),
+    ] = None,
+    project: ProjectOpt = Path(),
+) -> int:
+    """Write what a Pants repository needs to build from the wheelhouse.
+
+    One complete-platform JSON per target (the documents wh gives pex), a BUILD file with a
+    `file` target for each and a `pex_binary` example using `complete_platforms`, and
+    pants.toml lines: [python-repos] find_links at the wheelhouse through %(buildroot)s, no
+    index, and wheels only. Exit 0 written, 2 usage error.
+    """
+    return _export("pants", project, output, None)
+
+
+def _export(kind: str, project: Path, output: Path | None, lockfile: str | None) -> int:
+    from wh.services import export
+
+    run = {
+        "pylock": export.export_pylock,
+        "requirements": export.export_requirements,
+        "pants": export.export_pants,
+    }[kind]
+    result = run(export.ExportOptions(project=project, output=output, lockfile=lockfile))
+    render.export_text(result, _wheelhouse_label(project))
+    return 0 if result.refused is None else 1

@@ -12,6 +12,7 @@ import json
 import sys
 from dataclasses import asdict
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from wh.errors import WhError
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from wh.core.targets import Target
     from wh.core.verify import Report
     from wh.services.build import BuildResult
+    from wh.services.export import ExportResult
     from wh.services.inspect import Inspection
     from wh.services.lock import LockResult
     from wh.services.pex import PexRun
@@ -56,6 +58,18 @@ def say(*parts: Part, to_err: bool = False) -> None:
         print(plain, file=_stream(to_err), flush=to_err)
 
 
+def quiet_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null, so that the interpreter's final flush
+    does not fail a second time."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
 def error(exc: WhError) -> None:
     say(("error: ", "red"), exc.message, to_err=True)
     if exc.hint:
@@ -69,7 +83,6 @@ class TerminalReporter:
         self.quiet = quiet
         self.live = sys.stderr.isatty() and not quiet
         self._progress: Progress | None = None
-        self._files: TaskID | None = None
         self._bytes: TaskID | None = None
         self._done = 0
         self._total = 0
@@ -84,29 +97,8 @@ class TerminalReporter:
     def transfer_start(self, files: int, total_bytes: int) -> None:
         self._done, self._total = 0, files
         if self.live:
-            from rich.progress import (
-                BarColumn,
-                DownloadColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeRemainingColumn,
-                TransferSpeedColumn,
-            )
-
-            self._progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                DownloadColumn(),
-                TransferSpeedColumn(),
-                TimeRemainingColumn(),
-                console=console(True),
-                transient=True,
-            )
+            self._progress, self._bytes = transfer_progress(console(True), files, total_bytes)
             self._progress.start()
-            self._files = self._progress.add_task("files", total=files)
-            self._bytes = self._progress.add_task("bytes", total=total_bytes or None)
         elif not self.quiet:
             say(f"fetching {files} files", to_err=True)
 
@@ -116,8 +108,8 @@ class TerminalReporter:
 
     def transfer_file(self, name: str) -> None:
         self._done += 1
-        if self._progress is not None and self._files is not None:
-            self._progress.advance(self._files, 1)
+        if self._progress is not None and self._bytes is not None:
+            self._progress.update(self._bytes, description=_files(self._done, self._total))
         elif not self.quiet:
             say(f"  [{self._done}/{self._total}] {name}", to_err=True)
 
@@ -125,6 +117,35 @@ class TerminalReporter:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
+
+
+def _files(done: int, total: int) -> str:
+    return f"files {done}/{total}"
+
+
+def transfer_progress(out: Console, files: int, total_bytes: int) -> tuple[Progress, TaskID]:
+    """One line: files done of all, a bar over bytes, bytes done of the total the index
+    listed (human units), speed and time left. ``total_bytes`` 0: the total is unknown."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=out,
+        transient=True,
+    )
+    task = progress.add_task(_files(0, files), total=total_bytes or None)
+    return progress, task
 
 
 def _size(n: int) -> str:
@@ -150,7 +171,15 @@ def sync_json(result: SyncResult) -> str:
         "unchanged": result.unchanged,
         "targets": [asdict(t) for t in result.targets],
         "gaps": [asdict(g) for g in result.gaps],
-        "errors": [{"message": e.message, "hint": e.hint} for e in result.errors],
+        "errors": [
+            {
+                "message": e.message,
+                "hint": e.hint,
+                "files": list(getattr(e, "files", ())),
+                "targets": list(getattr(e, "targets", ())),
+            }
+            for e in result.errors
+        ],
         "downloaded": result.downloaded,
         "downloaded_bytes": result.downloaded_bytes,
         "present": result.present,
@@ -174,9 +203,10 @@ def sync_text(result: SyncResult, *, quiet: bool) -> None:
             head = ", ".join(parts)
         say(f"{result.wheelhouse}: {head}")
         width = max((len(t.name) for t in result.targets), default=6)
-        say(f"  {'target':<{width}}  files  gaps")
+        say(f"  {'target':<{width}}  files  gaps  failed")
         for t in result.targets:
-            say(f"  {t.name:<{width}}  {len(t.files):>5}  {t.gaps:>4}  ", _status(t.gaps > 0))
+            row = f"  {t.name:<{width}}  {len(t.files):>5}  {t.gaps:>4}  {t.failed:>6}  "
+            say(row, _status(t.gaps > 0 or t.failed > 0))
     if result.gaps:
         say((f"{len(result.gaps)} gap(s)", "red"), ": these targets lack a file")
         for g in result.gaps:
@@ -308,6 +338,7 @@ def inspect_json(result: Inspection) -> str:
             "pex_version": info.pex_version,
             "requirements": list(info.requirements),
             "targets": result.targets,
+            "targets_from": result.targets_from,
             "distributions": [
                 {"file": name, "sha256": info.distributions[name], "targets": serves}
                 for name, serves in result.coverage.serves.items()
@@ -324,7 +355,8 @@ def inspect_text(result: Inspection) -> None:
     say(f"entry point: {info.entry_point or info.script}")
     say(f"requirements ({len(info.requirements)}): {', '.join(info.requirements)}")
     columns = result.targets
-    say("targets: " + "  ".join(f"[{i}] {t}" for i, t in enumerate(columns)))
+    say(f"targets (from {result.targets_from}):")
+    say("  " + "  ".join(f"[{i}] {t}" for i, t in enumerate(columns)))
     width = max((len(n) for n in result.coverage.serves), default=12)
     numbers = " ".join(f"{i:>3}" for i in range(len(columns)))
     say(f"  {'distribution':<{width}}  {numbers}")
@@ -335,6 +367,38 @@ def inspect_text(result: Inspection) -> None:
         say((f"{target}: no distribution for {', '.join(reqs)}", "red"))
     if not result.coverage.missing:
         say(("every requirement has a distribution on every target", "green"))
+
+
+# --- index, export -------------------------------------------------------------------------
+
+
+def index_text(result: ExportResult) -> None:
+    how = f"{result.linked} hard-linked" + (f", {result.copied} copied" if result.copied else "")
+    say(f"{result.output}: {result.packages} projects, {result.files} files ({how})")
+    for url in result.written:
+        say(f"  pip install --index-url {url} NAME   (uv pip install --index-url {url} NAME)")
+
+
+def export_text(result: ExportResult, wheelhouse: str) -> None:
+    if result.refused is not None:
+        where = result.output or "the export"
+        say(("refused: ", "red"), f"{where}: the wheelhouse is not complete", to_err=True)
+        verify_text(result.refused, wheelhouse)
+        return
+    if result.output is None:
+        sys.stdout.write(result.text)
+    elif len(result.written) > 2:
+        say(f"wrote {result.output}/: {', '.join(Path(p).name for p in result.written)}")
+    else:
+        for path in result.written:
+            say(f"wrote {path}")
+    if result.packages or result.files:
+        say(
+            f"{result.packages} packages, {result.files} wheels, {len(result.targets)} targets",
+            to_err=result.output is None,
+        )
+    for note in result.notes:
+        say(f"note: {note}", to_err=True)
 
 
 # --- build ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from wh.core.lockfile import inside_project
 from wh.core.pexspec import PexSpec, parse_pex_specs
 from wh.core.targets import Target, TargetError, make_target, parse_platform, parse_python
 from wh.errors import ConfigError
@@ -28,6 +29,7 @@ DEFAULT_PLATFORMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
 )
 DEFAULT_PYTHON = ("3.11", "3.12")
 DEFAULT_LOCKFILES = ("lockfiles/requirements.txt",)
+READ_TIMEOUT = 30.0  # seconds a transfer may send no byte before it is abandoned and retried
 
 _KEYS = {
     "lockfiles",
@@ -104,7 +106,7 @@ def parse_config(table: Mapping[str, Any]) -> Config:
         )
     kwargs: dict[str, Any] = {}
     if "lockfiles" in table:
-        kwargs["lockfiles"] = _strings("lockfiles", table["lockfiles"])
+        kwargs["lockfiles"] = _inside("lockfiles", _strings("lockfiles", table["lockfiles"]))
     if "wheelhouse" in table:
         kwargs["wheelhouse"] = _string("wheelhouse", table["wheelhouse"])
     if "python" in table:
@@ -167,7 +169,21 @@ def _platforms(value: Any) -> Mapping[str, tuple[str, ...]]:
 def _inputs(value: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict):
         raise ConfigError('[tool.wh.inputs]: expected a table of "lockfile" = [input files]')
-    return {lockfile: _strings(f"inputs.{lockfile}", files) for lockfile, files in value.items()}
+    return {
+        lockfile: _inside(f"inputs.{lockfile}", _strings(f"inputs.{lockfile}", files))
+        for lockfile, files in value.items()
+    }
+
+
+def _inside(key: str, paths: tuple[str, ...]) -> tuple[str, ...]:
+    """Requirement files are read and quoted in errors: only files of the project."""
+    for path in paths:
+        if not inside_project(path):
+            raise ConfigError(
+                f"[tool.wh] {key}: {path!r} is outside the project",
+                hint="name requirement files by paths inside the project directory",
+            )
+    return paths
 
 
 def _check(key: str, parse: Any, value: str) -> None:

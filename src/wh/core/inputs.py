@@ -7,6 +7,7 @@ import re
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from wh.core.lockfile import include_path
 from wh.errors import LockfileError
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
@@ -32,13 +33,22 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
     return lines
 
 
-def check_inputs(path: str, text: str) -> None:
+_INCLUDE = re.compile(r"(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+|(?=[^\s=-]))(\S+)")
+
+
+def check_inputs(path: str, text: str) -> list[str]:
     """Raise LockfileError for the first line that is neither an option nor a requirement
-    wh can lock (a name with optional extras, specifiers and markers)."""
+    wh can lock (a name with optional extras, specifiers and markers), or that includes a
+    file outside the project. Returns the project-relative files it includes."""
+    includes: list[str] = []
     for start, line in _logical_lines(text):
         code = line.strip()
-        if not code or code.startswith("-"):
-            continue  # blank, comment, or an option (-r, -c, --index-url ...) pip-compile reads
+        if not code:
+            continue
+        if code.startswith("-"):  # an option (-r, -c, --index-url ...) pip-compile reads
+            if m := _INCLUDE.fullmatch(code):
+                includes.append(_include(path, start, m[1]))
+            continue
         try:
             req = Requirement(code)
         except InvalidRequirement as exc:
@@ -52,3 +62,24 @@ def check_inputs(path: str, text: str) -> None:
                 " a wheelhouse lock pins index releases by hash",
                 hint=f"publish {req.name} to an index and require it by name",
             )
+    return includes
+
+
+def _include(path: str, line: int, target: str) -> str:
+    resolved = include_path(path, target) if "://" not in target else None
+    if resolved is None:
+        raise LockfileError(
+            f"{path}:{line}: include {target!r} leads outside the project",
+            hint="keep included requirement files inside the project directory",
+        )
+    return resolved
+
+
+def requirement_names(text: str) -> list[str]:
+    """The names a requirement file asks for (after :func:`check_inputs` accepted it)."""
+    names = []
+    for _start, line in _logical_lines(text):
+        code = line.strip()
+        if code and not code.startswith("-"):
+            names.append(Requirement(code).name)
+    return names

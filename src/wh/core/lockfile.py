@@ -14,6 +14,7 @@ import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import PureWindowsPath
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -164,9 +165,32 @@ class _Parser:
             raise _fail(
                 where, f"remote include {target!r} is not supported", "include a local file by path"
             )
-        if not posixpath.isabs(target):
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
-        self.read(target, included_from=where, constraint=constraint)
+        resolved = include_path(path, target)
+        if resolved is None:
+            raise _fail(
+                where,
+                f"include {target!r} leads outside the project",
+                "keep included files inside the project directory",
+            )
+        self.read(resolved, included_from=where, constraint=constraint)
+
+
+def inside_project(path: str) -> bool:
+    """Whether a project-relative path stays inside the project (lexically: no absolute
+    path, no ``..`` climbing out). The reader checks where symlinks lead."""
+    if not path or posixpath.isabs(path) or PureWindowsPath(path).drive:
+        return False
+    normal = posixpath.normpath(path)
+    return normal != ".." and not normal.startswith("../")
+
+
+def include_path(including: str, target: str) -> str | None:
+    """The project-relative path an ``-r``/``-c`` include in ``including`` names, or None when
+    it leads outside the project."""
+    if posixpath.isabs(target) or PureWindowsPath(target).drive:
+        return None
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(including), target))
+    return joined if inside_project(joined) else None
 
 
 _HASHES_ONLY = re.compile(r"(?:--hash[=\s]sha256:[0-9a-fA-F]{64}\s*)+")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -16,6 +17,8 @@ from packaging.utils import canonicalize_name
 from wh.core.files import DistFile, parse_dist
 from wh.core.selection import fits
 from wh.core.targets import Target
+
+COMPLETE_PLATFORMS = "wh_complete_platforms"  # build_properties key: the targets wh built for
 
 
 class PexInfoError(ValueError):
@@ -29,17 +32,20 @@ class PexInfo:
     pex_version: str | None
     requirements: tuple[str, ...]
     distributions: Mapping[str, str]  # wheel filename -> sha256 (of the file, or its install)
+    complete_platforms: tuple[Mapping[str, Any], ...] = ()  # recorded by wh pex; else none
 
 
 def parse_pex_info(text: str) -> PexInfo:
     try:
         data = json.loads(text)
+        properties = data.get("build_properties") or {}
         return PexInfo(
             entry_point=data.get("entry_point"),
             script=data.get("script"),
-            pex_version=(data.get("build_properties") or {}).get("pex_version"),
+            pex_version=properties.get("pex_version"),
             requirements=tuple(data.get("requirements") or ()),
             distributions=dict(data.get("distributions") or {}),
+            complete_platforms=tuple(properties.get(COMPLETE_PLATFORMS) or ()),
         )
     except (ValueError, AttributeError, TypeError) as exc:
         raise PexInfoError(f"not a PEX-INFO document: {exc}") from None

@@ -115,10 +115,7 @@ def wheel_hint(target: Target, req: LockedRequirement, files: Sequence[DistFile]
         {f.version for f in files if fits(target, f) and not f.version.is_prerelease},
         reverse=True,
     )
-    build = (
-        f"build a wheel on a {target.platform.tag} machine with CPython {target.python_short}"
-        " and add it to the index"
-    )
+    build = build_hint(target)
     if versions and versions[0] > current:
         newest = versions[0]
         return (
@@ -136,6 +133,24 @@ def served_by_built(target: Target, sdist: DistFile, wheel: DistFile) -> Choice 
     return Gap(
         f"{sdist.name} {sdist.version}: no wheel for {where}, only an sdist that builds native"
         f" code (built here: {wheel.filename})",
+        build_hint(target),
+    )
+
+
+def build_hint(target: Target) -> str:
+    """Where a wheel no index has for ``target`` can come from."""
+    return (
         f"build a wheel on a {target.platform.tag} machine with CPython {target.python_short}"
-        " and add it to the index",
+        " and add it to the index"
+    )
+
+
+def missing_hint(target: Target, req: LockedRequirement) -> str:
+    """For a file verify misses: the sync that fetches it, and what fills the gap when sync
+    cannot (no file of the version on the index fits the target)."""
+    return (
+        f"run wh sync --platforms {target.platform.tag} --python {target.python_short};"
+        f" if sync reports it as a gap, no file of {req.name} {req.version} fits this target:"
+        f" move the pin to a version with a wheel for {target.platform.tag} {target.abi}"
+        f" (wh lock --upgrade-package {req.name}), or {build_hint(target)}"
     )

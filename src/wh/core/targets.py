@@ -21,15 +21,10 @@ from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
-from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms
+from packaging.tags import Tag, compatible_tags, cpython_tags, mac_platforms, parse_tag
 from packaging.version import InvalidVersion, Version
 
-from wh.errors import UsageError
-
-
-class TargetError(UsageError):
-    """A platform tag or Python version that names no machine wh can serve."""
-
+from wh.errors import TargetError as TargetError  # re-exported: raised here
 
 # glibc 2.x minor -> the legacy manylinux name for that baseline (PEP 600).
 _LEGACY_MANYLINUX = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
@@ -94,12 +89,22 @@ def parse_platform(tag: str) -> Platform:
                 f"{tag}: not a macOS machine",
                 hint="use macosx_<major>_<minor>_arm64 (macOS 11+) or macosx_<X>_<Y>_x86_64",
             )
+        if 15 < major < 26:
+            raise TargetError(
+                f"{tag}: there is no macOS {major} (after macOS 15 came macOS 26)",
+                hint="use macosx_15_0_<arch> or macosx_26_0_<arch>",
+            )
         machine = arch
         accepted = list(mac_platforms((major, minor), machine))
-        # Darwin's kernel release: macOS 11 is Darwin 20; 10.x is Darwin (x + 4).
-        release = f"{major + 9}.0.0" if major >= 11 else f"{minor + 4}.0.0"
         return Platform(
-            tag, "macosx", "darwin", "Darwin", "posix", machine, release, tuple(accepted)
+            tag,
+            "macosx",
+            "darwin",
+            "Darwin",
+            "posix",
+            machine,
+            darwin_release(major, minor),
+            tuple(accepted),
         )
     if tag in _WINDOWS:
         return Platform(tag, "windows", "win32", "Windows", "nt", _WINDOWS[tag], "10", (tag,))
@@ -112,6 +117,17 @@ def parse_platform(tag: str) -> Platform:
         f"{tag}: not a platform tag wh knows",
         hint="use manylinux_X_Y_<arch>, musllinux_X_Y_<arch>, macosx_X_Y_<arch> or win_amd64",
     )
+
+
+def darwin_release(major: int, minor: int) -> str:
+    """The Darwin kernel release (``platform.release()``) of macOS ``major.minor``: macOS 11
+    to 15 are Darwin 20 to 24, macOS 26 (the year-numbered releases) is Darwin 25, and 10.x is
+    Darwin x + 4; the minor release carries over (macOS 15.6 is Darwin 24.6.0)."""
+    if major >= 26:
+        return f"{major - 1}.{minor}.0"
+    if major >= 11:
+        return f"{major + 9}.{minor}.0"
+    return f"{minor + 4}.0.0"
 
 
 def _linux(tag: str, glibc: tuple[int, int], arch: str) -> Platform:
@@ -133,6 +149,7 @@ def parse_python(text: str) -> Version:
         raise TargetError(f"{text!r}: not a Python version (expected e.g. 3.12)") from None
     if (
         version.major != 3
+        or version.minor < 6
         or len(version.release) not in (2, 3)
         or version.epoch
         or version.pre
@@ -140,7 +157,7 @@ def parse_python(text: str) -> Version:
         or version.post is not None
         or version.local
     ):
-        raise TargetError(f"{text!r}: not a CPython 3 release (expected e.g. 3.12)")
+        raise TargetError(f"{text!r}: not a CPython release wh serves (3.6 or newer, e.g. 3.12)")
     return version
 
 
@@ -156,11 +173,15 @@ class Target:
 
     @property
     def name(self) -> str:
-        return f"{self.abi}-{self.platform.tag}"
+        return f"{self.interpreter}-{self.platform.tag}"
+
+    @property
+    def interpreter(self) -> str:
+        return f"cp{self.python.major}{self.python.minor}"
 
     @property
     def abi(self) -> str:
-        return f"cp{self.python.major}{self.python.minor}"
+        return cpython_abi(self.python)
 
     @property
     def python_short(self) -> str:
@@ -179,9 +200,16 @@ class Target:
         }
 
 
+def cpython_abi(python: Version) -> str:
+    """The ABI tag a release build of CPython reports: before 3.8 it carries pymalloc's ``m``
+    (``cp37m``); from 3.8 on there is no flag (``cp38``)."""
+    flag = "m" if (python.major, python.minor) < (3, 8) else ""
+    return f"cp{python.major}{python.minor}{flag}"
+
+
 def _tags(python: Version, platform: Platform) -> Iterator[Tag]:
     version = (python.major, python.minor)
-    abi = f"cp{python.major}{python.minor}"
+    abi = cpython_abi(python)
     yield from cpython_tags(version, [abi], platform.accepted)
     yield from compatible_tags(version, abi, platform.accepted)
 
@@ -215,3 +243,50 @@ def make_target(python: str, platform_tag: str) -> Target:
         priority=MappingProxyType({t: i for i, t in enumerate(tags)}),
         environment=MappingProxyType(_environment(version, platform)),
     )
+
+
+def from_complete_platform(document: Mapping[str, Any]) -> Target:
+    """The target a ``--complete-platform`` document describes (one wh wrote, or one pex
+    generated on a real machine): its own marker environment and tag list, taken as they are."""
+    try:
+        env = {str(k): str(v) for k, v in document["marker_environment"].items()}
+        tags = tuple(
+            dict.fromkeys(t for text in document["compatible_tags"] for t in parse_tag(str(text)))
+        )
+        python = Version(env["python_full_version"])
+        best = tags[0]
+    except (KeyError, TypeError, AttributeError, IndexError, InvalidVersion) as exc:
+        raise TargetError(f"not a complete platform document ({exc!r} missing or wrong)") from None
+    accepted = tuple(dict.fromkeys(t.platform for t in tags if t.platform != "any"))
+    system = env.get("sys_platform", "")
+    family = {"darwin": "macosx", "win32": "windows"}.get(system, "linux")
+    if best.platform.startswith("musllinux"):
+        family = "musllinux"
+    platform = Platform(
+        _macos_tag(best.platform, env.get("platform_release", "")) or best.platform,
+        family,
+        system,
+        env.get("platform_system", ""),
+        env.get("os_name", ""),
+        env.get("platform_machine", ""),
+        env.get("platform_release", ""),
+        accepted,
+    )
+    return Target(
+        python=python,
+        platform=platform,
+        tags=tags,
+        priority=MappingProxyType({t: i for i, t in enumerate(tags)}),
+        environment=MappingProxyType(env),
+    )
+
+
+def _macos_tag(best: str, release: str) -> str | None:
+    """macOS 11+ tags carry no minor (a 15.6 machine's best tag is macosx_15_0_arm64): the
+    machine's own ``macosx_15_6_arm64`` comes back from the Darwin release (24.6.0)."""
+    m, r = _MACOS_RE.fullmatch(best), re.fullmatch(r"(\d+)\.(\d+)\.\d+", release)
+    if not m or not r or int(m[1]) < 11:
+        return None
+    darwin, minor = int(r[1]), int(r[2])
+    major = darwin - 9 if darwin < 25 else darwin + 1
+    return f"macosx_{major}_{minor}_{m[3]}" if major == int(m[1]) else None

@@ -18,7 +18,7 @@ from wh.core.files import DistFile, parse_dist
 from wh.core.lockfile import LockedRequirement
 from wh.core.metadata import WheelMetadata
 from wh.core.plan import applicable
-from wh.core.selection import best, fits, pinned
+from wh.core.selection import best, fits, missing_hint, pinned
 from wh.core.targets import Target
 
 # Finding kinds, each a distinct failure a user fixes differently.
@@ -29,6 +29,9 @@ CLOSURE = "closure"  # a wheel requires something the lock lacks on that target
 UNUSED = "unused"  # no configured target uses the file
 ATTRIBUTES = "gitattributes"  # wheels not routed through git-lfs
 NOT_LFS = "not-lfs"  # a wheel committed or staged as a raw blob
+UNHASHED = "unhashed"  # a lock line without hashes: its file cannot be verified
+POINTERS = "lfs-pointers"  # files that are git-lfs pointers, their content not fetched
+STALE = "stale-lock"  # the lock's inputs or targets changed since it was compiled
 BINARY = "binary"  # a compiled member does not fit the wheel's platform or Python tag
 
 
@@ -50,6 +53,7 @@ class HouseFile:
     sha256: str
     metadata: WheelMetadata | None = None  # None: contents not at hand (pointers)
     metadata_error: str | None = None
+    pointer: bool = False  # a git-lfs pointer in the working tree: the content is not here
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,10 +94,12 @@ def verify(
     report = Report()
     dists = {f.filename: d for f in files if (d := parse_dist(f.filename, sha256=f.sha256))}
     by_name = {f.filename: f for f in files}
-    report.findings += _integrity(files, dists, requirements, records)
+    report.findings += _unhashed(requirements)
     used: set[str] = set()
+    wanted: set[str] = set()  # files some configured target would take, were they intact
+    integrity_at = len(report.findings)
     for target in dict.fromkeys([*selected, *configured]):
-        chosen, findings, bad = _complete(target, requirements, dists, records)
+        chosen, findings, bad = _complete(target, requirements, dists, records, wanted)
         used.update(d.filename for d in chosen.values())
         if target not in selected:
             continue
@@ -107,6 +113,8 @@ def verify(
         gaps = sum(1 for f in findings if f.kind == MISSING)
         ok = len(chosen)
         report.targets.append(TargetStatus(target.name, ok, gaps, bad))
+    judged = [f for f in files if f.filename in wanted]  # the rest is unused, whatever it holds
+    report.findings[integrity_at:integrity_at] = _integrity(judged, dists, requirements, records)
     damaged = {f.file for f in report.findings if f.kind in (HASH, METADATA)}
     for f in sorted(set(dists) - used - damaged):
         report.findings.append(
@@ -119,9 +127,46 @@ def verify(
                 "run wh sync to prune it, or git rm it",
             )
         )
+    report.findings += _pointers(files)
     if not closure:
         report.notes.append("dependency closure not checked: it needs wheel contents")
     return report
+
+
+def _pointers(files: Sequence[HouseFile]) -> list[Finding]:
+    """Said once: the working tree holds git-lfs pointers, not the files (checked by oid)."""
+    pointers = [f.filename for f in files if f.pointer]
+    if not pointers:
+        return []
+    more = f" and {len(pointers) - 1} more" if len(pointers) > 1 else ""
+    return [
+        Finding(
+            POINTERS,
+            "",
+            "",
+            pointers[0],
+            f"{len(pointers)} file(s) in the wheelhouse are git-lfs pointers, not their content"
+            f" ({pointers[0]}{more}): checked by their oid; METADATA and closure need the content",
+            "run git lfs pull to fetch the content, or verify the pointers alone with"
+            " wh verify --pointers",
+        )
+    ]
+
+
+def _unhashed(requirements: Sequence[LockedRequirement]) -> list[Finding]:
+    """A line without hashes accepts any file: nothing it brings can be verified."""
+    return [
+        Finding(
+            UNHASHED,
+            "",
+            r.name,
+            r.source,
+            f"{r.source}: {r.name}=={r.version} has no --hash: its file cannot be verified",
+            "re-lock with hashes (wh lock, or pip-compile --generate-hashes)",
+        )
+        for r in requirements
+        if not r.hashes
+    ]
 
 
 def _integrity(
@@ -184,14 +229,17 @@ def _complete(
     requirements: Sequence[LockedRequirement],
     dists: Mapping[str, DistFile],
     records: Sequence[BuiltWheel],
+    wanted: set[str],
 ) -> tuple[dict[str, DistFile], list[Finding], int]:
-    """The file each applicable line gets on ``target``; a finding for each line without."""
+    """The file each applicable line gets on ``target``; a finding for each line without.
+    Adds to ``wanted`` every file that fits a line here."""
     chosen: dict[str, DistFile] = {}
     findings: list[Finding] = []
     bad = 0
     for req in applicable(target, requirements):
         of_version = pinned(req, [d for d in dists.values() if d.name == req.name])
         fitting = [d for d in of_version if fits(target, d)]
+        wanted.update(d.filename for d in fitting)
         accepted = accepted_hashes(req, records)
         good = [d for d in fitting if not req.hashes or d.sha256 in accepted]
         if good:
@@ -207,7 +255,7 @@ def _complete(
                     req.source,  # the lock line wanting the file
                     f"{req.name} {req.version}: no file in the wheelhouse fits"
                     f" {target.platform.tag} {target.abi}",
-                    f"run wh sync --platforms {target.platform.tag} --python {target.python_short}",
+                    missing_hint(target, req),
                 )
             )
     return chosen, findings, bad

@@ -27,6 +27,7 @@ from packaging.utils import canonicalize_name
 from wh.adapters.binfile import BinaryReadError, read_binaries
 from wh.adapters.builds import _backend_missing as backend_missing
 from wh.adapters.fs import sha256_file
+from wh.adapters.housekeeping import write_records
 from wh.adapters.project import load_config, read_lockfiles
 from wh.adapters.toolchain import (
     Interpreter,
@@ -50,7 +51,7 @@ from wh.core.plan import applicable, sdist_of
 from wh.core.targets import Target
 from wh.errors import UsageError
 from wh.services.report import Reporter, Silent
-from wh.services.sync import GapReport, SyncOptions, SyncResult, _read_record, _write_record, sync
+from wh.services.sync import GapReport, SyncOptions, SyncResult, _read_record, sync
 
 if TYPE_CHECKING:  # the network stack is imported only when the index is asked
     from wh.services.session import Session
@@ -97,7 +98,7 @@ class BuildResult:
 
     @property
     def exit_code(self) -> int:
-        return self.sync.exit_code
+        return 0 if self.sync.ok else 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -370,7 +371,7 @@ def _record(wheelhouse: Path, new: list[BuiltWheel], reporter: Reporter) -> None
         if prior is not None and prior.wheel_sha256 == r.wheel_sha256:
             r = replace(r, targets=tuple(sorted({*prior.targets, *r.targets})))
         by_wheel[r.wheel] = r
-    _write_record(wheelhouse, list(by_wheel.values()))
+    write_records(wheelhouse, list(by_wheel.values()))
 
 
 def _explained(result: SyncResult, failures: list[BuildFailure]) -> SyncResult:

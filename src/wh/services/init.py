@@ -11,6 +11,7 @@ from pathlib import Path
 from wh.adapters import git
 from wh.adapters.fs import atomic_write
 from wh.adapters.project import load_config, read_pyproject
+from wh.core.lfs import lfs_rule
 from wh.errors import ConfigError
 
 STARTER = """
@@ -33,10 +34,6 @@ class InitResult:
     lfs_missing: bool = False
 
 
-def lfs_rule(wheelhouse: str) -> str:
-    return f"{wheelhouse.strip('/')}/*.whl filter=lfs diff=lfs merge=lfs -text"
-
-
 def init(project: Path) -> InitResult:
     result = InitResult()
     _ensure_table(project, result)
@@ -54,8 +51,9 @@ def init(project: Path) -> InitResult:
             "git-lfs is not installed: install it (apt-get install git-lfs, brew install git-lfs)"
             " and run `wh init` again"
         )
-    else:
+    elif not git.lfs_installed_local(project):
         git.lfs_install_local(project)
+        result.changed.append("git-lfs hooks and filters (git lfs install --local)")
     return result
 
 

@@ -16,15 +16,16 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from wh.adapters import resolvers
+from wh.adapters import index, resolvers
 from wh.adapters.fs import atomic_write
-from wh.adapters.project import load_config
+from wh.adapters.project import disk_reader, load_config
 from wh.core.config import make_targets, select_platforms
-from wh.core.inputs import check_inputs
+from wh.core.inputs import check_inputs, requirement_names
 from wh.core.lockfile import LockedRequirement, parse_lockfile
 from wh.core.merge import MergeError, Pin, merge, parse_compiled, render, slice_for
+from wh.core.staleness import render_digests
 from wh.core.targets import Target
-from wh.errors import ConfigError, LockfileError, UsageError
+from wh.errors import ConfigError, LockfileError, ResolveError, UsageError
 from wh.services.indexes import index_urls
 from wh.services.report import Reporter, Silent
 
@@ -69,25 +70,29 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
     targets = make_targets(config.python, select_platforms(config, None))
     urls = index_urls(config, [])
     result = LockResult(options.resolver, [t.name for t in targets])
+    run = _Run(options, config.allow_sdist, project, targets, urls, reporter)
+    checked = False
     for lockfile in config.lockfiles:
         inputs = config.inputs_of(lockfile)
         for name in inputs:
-            path = project / name
-            if not path.is_file():
+            if not (project / name).is_file():
                 raise ConfigError(
                     f"{name}: no such input for {lockfile}",
                     hint=f'write it, or map the lockfile in [tool.wh.inputs]: "{lockfile}" = [...]',
                 )
-            check_inputs(name, path.read_text(encoding="utf-8"))
+        texts = read_inputs(project, inputs)
+        names = [n for text in texts.values() for n in requirement_names(text)]
+        if names and not checked:  # the index answers, or exit 3 now (as sync does)
+            index.check_reachable(urls, canonicalize_name(names[0]))
+            checked = True
         existing = [] if options.upgrade else _existing(project, lockfile)
         reporter.info(
             f"locking {lockfile} from {', '.join(inputs)} for {len(targets)} targets"
             f" with {options.resolver}"
         )
-        lines = _lock_one(
-            options, config.allow_sdist, project, targets, inputs, existing, urls, reporter
-        )
-        full = _header(inputs, targets) + render(lines, [])
+        lines = _lock_one(run, inputs, existing)
+        full = _header(inputs, targets) + render_digests(texts, result.targets)
+        full += render(lines, [])
         path = project / lockfile
         changed = not path.exists() or path.read_text(encoding="utf-8") != full
         if changed:
@@ -107,16 +112,22 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """What every lockfile of one ``wh lock`` is compiled with."""
+
+    options: LockOptions
+    allow_sdist: Sequence[str]
+    project: Path
+    targets: list[Target]
+    urls: list[str]
+    reporter: Reporter
+
+
 def _lock_one(
-    options: LockOptions,
-    allow_sdist: Sequence[str],
-    project: Path,
-    targets: list[Target],
-    inputs: Sequence[str],
-    existing: list[LockedRequirement],
-    urls: list[str],
-    reporter: Reporter,
+    run: _Run, inputs: Sequence[str], existing: list[LockedRequirement]
 ) -> list[tuple[Pin, str | None]]:
+    options, targets = run.options, run.targets
     compile_all = RESOLVERS[options.resolver]
     upgrades = [canonicalize_name(n) for n in options.upgrade_packages]
     jobs = [
@@ -126,22 +137,21 @@ def _lock_one(
             seed=slice_for(t, [r for r in existing if r.name not in upgrades]),
             upgrade_packages=upgrades,
             only_wheels=options.only_wheels,
-            allow_sdist=allow_sdist,
+            allow_sdist=run.allow_sdist,
         )
         for t in targets
     ]
 
     def done(name: str, seconds: float) -> None:
-        reporter.info(f"  {name}: resolved in {seconds:.1f} s")
+        run.reporter.info(f"  {name}: resolved in {seconds:.1f} s")
 
     # uv runs are light (mostly cache reads): run them all at once; pip-compile is CPU-bound
     parallel = len(jobs) if options.resolver == "uv" else options.jobs
     with tempfile.TemporaryDirectory(prefix="wh-lock-") as tmp:
-        outputs = compile_all(jobs, project, Path(tmp), urls, parallel, done)
-    failures = [o for o in outputs if isinstance(o, resolvers.ResolveError)]
+        outputs = compile_all(jobs, resolvers.Run(run.project, Path(tmp), run.urls, parallel, done))
+    failures = [o for o in outputs if isinstance(o, ResolveError)]
     if failures:
-        message = "\n".join(f.message for f in failures)
-        raise resolvers.ResolveError(message, hint=failures[0].hint)
+        raise _grouped(failures)
     results = {
         t: parse_compiled(str(text), f"<{options.resolver} output for {t.name}>")
         for t, text in zip(targets, outputs, strict=True)
@@ -149,9 +159,42 @@ def _lock_one(
     try:
         return merge(targets, results)
     except MergeError as exc:
-        raise resolvers.ResolveError(
+        raise ResolveError(
             str(exc), hint="keep one of those targets in [tool.wh.platforms]"
         ) from None
+
+
+def _grouped(failures: Sequence[ResolveError]) -> ResolveError:
+    """One message per cause, naming the targets it affects (a typo fails every target alike:
+    said once, not once per target)."""
+    groups: dict[tuple[str, str | None], list[str]] = {}
+    for f in failures:
+        groups.setdefault((f.cause or f.message, f.hint), []).append(f.target)
+    parts = []
+    for (cause, _hint), names in groups.items():
+        named = [n for n in names if n]
+        where = f"{len(named)} target(s) ({', '.join(named)})" if named else ""
+        parts.append(f"{where}: {cause}" if where else cause)
+    hints = list(dict.fromkeys(h for (_c, h) in groups if h))
+    return ResolveError("\n".join(parts), hint="; ".join(hints) or None)
+
+
+def read_inputs(project: Path, inputs: Sequence[str]) -> dict[str, str]:
+    """Every requirement file a lock is compiled from (includes followed, each checked and kept
+    inside the project), by project-relative path, in reading order."""
+    read = disk_reader(project)
+    texts: dict[str, str] = {}
+    pending = list(inputs)
+    while pending:
+        name = pending.pop(0)
+        if name in texts:
+            continue
+        try:
+            texts[name] = read(name)
+        except OSError as exc:
+            raise LockfileError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        pending += check_inputs(name, texts[name])
+    return texts
 
 
 def _existing(project: Path, lockfile: str) -> list[LockedRequirement]:
@@ -159,7 +202,7 @@ def _existing(project: Path, lockfile: str) -> list[LockedRequirement]:
     if not path.exists():
         return []
     try:
-        return list(parse_lockfile(lockfile, lambda p: (project / p).read_text()).requirements)
+        return list(parse_lockfile(lockfile, disk_reader(project)).requirements)
     except (LockfileError, OSError):
         return []  # an unreadable old lock only loses its pins: the new one replaces it
 

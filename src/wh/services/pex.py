@@ -17,24 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from wh.adapters import pex as pex_tool
-from wh.adapters.cache import HashCache
 from wh.adapters.project import load_config, read_lockfiles
+from wh.adapters.wheelhouse import read_disk
 from wh.core.config import Config, make_targets, select_platforms
 from wh.core.lockfile import LockedRequirement
 from wh.core.pexinfo import coverage, parse_pex_info
-from wh.core.pexspec import PexSpec
+from wh.core.pexspec import PexSpec, module_paths, provides
 from wh.core.plan import applicable
 from wh.core.targets import Target
 from wh.core.verify import CLOSURE, HASH, METADATA, MISSING, Report, verify
-from wh.errors import UsageError, WhError
+from wh.errors import PexCheckError, UsageError
 from wh.services.report import Reporter, Silent
-from wh.services.verify import wheelhouse_files, wheelhouse_records
 
 BLOCKING = {MISSING, HASH, METADATA, CLOSURE}
-
-
-class PexCheckError(WhError):
-    """The built PEX does not hold what was asked: it is removed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +78,7 @@ def build_pexes(options: PexOptions, reporter: Reporter | None = None) -> PexRun
     if unknown:
         raise UsageError(f"{unknown[0]}: no [tool.wh.pex.{unknown[0]}] table")
     wheelhouse = project / config.wheelhouse
-    hashes = HashCache()
-    files = wheelhouse_files(wheelhouse, hashes)
-    hashes.save()
-    records = wheelhouse_records(wheelhouse)
+    files, records = read_disk(wheelhouse)
     locks = {lf.path: lf for lf, _ in read_lockfiles(project, config)}
     run = PexRun()
     for name in options.names or list(config.pex):
@@ -97,53 +89,81 @@ def build_pexes(options: PexOptions, reporter: Reporter | None = None) -> PexRun
         requirements = locks[spec.lockfile].requirements
         report = verify(targets, targets, requirements, files, records)
         report.findings = [f for f in report.findings if f.kind in BLOCKING]
-        result = PexResult(name, project / spec.output, [t.name for t in targets])
+        output = project / spec.output
         if report.findings:
-            result.refused = report
+            result = PexResult(name, output, [t.name for t in targets], refused=report)
         else:
             reporter.info(f"building {spec.output} for {len(targets)} targets")
-            digests = {f.filename: f.sha256 for f in files}
-            _build(project, wheelhouse, spec, targets, requirements, report, digests, result)
+            job = _Job(project, wheelhouse, spec, targets, requirements)
+            result = _build(job, report, {f.filename: f.sha256 for f in files})
         run.results.append(result)
     return run
 
 
-def _build(
-    project: Path,
-    wheelhouse: Path,
-    spec: PexSpec,
-    targets: list[Target],
-    requirements: Sequence[LockedRequirement],
-    report: Report,
-    digests: dict[str, str],
-    result: PexResult,
-) -> None:
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One PEX to build: its table, its targets and the lock lines it serves."""
+
+    project: Path
+    wheelhouse: Path
+    spec: PexSpec
+    targets: list[Target]
+    requirements: Sequence[LockedRequirement]
+
+
+def _build(job: _Job, report: Report, digests: dict[str, str]) -> PexResult:
     started = time.perf_counter()
+    spec, targets, output = job.spec, job.targets, job.project / job.spec.output
     chosen = sorted({f for files in report.chosen.values() for f in files})
-    needed = {id(r): r for t in targets for r in applicable(t, requirements)}
+    needed = {id(r): r for t in targets for r in applicable(t, job.requirements)}
     lines = sorted(
         {f"{r.name}=={r.version}" + (f" ; {r.marker}" if r.marker else "") for r in needed.values()}
     )
-    sources = [project / s for s in spec.sources]
+    sources = [job.project / s for s in spec.sources]
     for source in sources:
         if not source.is_dir():
             raise UsageError(f"[tool.wh.pex.{spec.name}] sources: {source} is not a directory")
+    dists = [job.wheelhouse / f for f in chosen]
+    _check_entry_point(spec, dists, sources)
+    inputs = pex_tool.PexInputs(
+        output=output,
+        dists=dists,
+        requirements=lines,
+        platforms=[t.complete_platform() for t in targets],
+        sources=sources,
+        entry_point=spec.entry_point,
+        script=spec.script,
+        shebang=spec.shebang,
+    )
     with tempfile.TemporaryDirectory(prefix="wh-pex-") as work:
-        pex_tool.build(
-            result.output,
-            [wheelhouse / f for f in chosen],
-            lines,
-            [t.complete_platform() for t in targets],
-            sources,
-            spec.entry_point,
-            spec.script,
-            Path(work),
-        )
-    _check(result.output, targets, chosen, digests)
-    data = result.output.read_bytes()
-    result.size, result.sha256 = len(data), hashlib.sha256(data).hexdigest()
-    result.distributions = len(chosen)
-    result.seconds = time.perf_counter() - started
+        pex_tool.build(inputs, Path(work))
+    _check(output, targets, chosen, digests)
+    data = output.read_bytes()
+    return PexResult(
+        spec.name,
+        output,
+        [t.name for t in targets],
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        distributions=len(chosen),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _check_entry_point(spec: PexSpec, dists: list[Path], sources: list[Path]) -> None:
+    """Refuse an entry point whose module no source root and no wheel holds: pex would build
+    a PEX that fails only when it runs."""
+    if spec.entry_point is None or provides(
+        spec.entry_point, pex_tool.module_files(dists, sources)
+    ):
+        return
+    module = spec.entry_point.partition(":")[0]
+    roots = ", ".join(spec.sources) or "none"
+    raise UsageError(
+        f"[tool.wh.pex.{spec.name}] entry-point {spec.entry_point!r}: no module {module!r}"
+        f" in the sources ({roots}) or in the PEX's wheels",
+        hint=f"expected {' or '.join(module_paths(spec.entry_point)[:2])} under a source root",
+    )
 
 
 def _check(output: Path, targets: list[Target], chosen: list[str], digests: dict[str, str]) -> None:

@@ -1,7 +1,7 @@
 """``wh verify``: the gate. Checks the wheelhouse against the lockfiles for every target,
 changes nothing, needs no network.
 
-Where the files come from:
+Where the files come from (a source of ``adapters.wheelhouse``, then core decides):
 - default: the working tree (content hashed, with the hash-by-stat cache unless --no-cache);
 - ``--pointers``: the git-lfs pointers in the git index (a pointer's oid is the sha256), so a
   checkout that never downloaded LFS content verifies completeness and integrity;
@@ -10,33 +10,39 @@ Where the files come from:
 
 from __future__ import annotations
 
-import hashlib
-import io
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from wh.adapters import git
 from wh.adapters.binfile import BinaryReadError, read_binaries
-from wh.adapters.cache import DigestCache, HashCache, StatCache
-from wh.adapters.project import Reader, load_config, read_lockfiles
-from wh.adapters.wheelfile import read_metadata
+from wh.adapters.cache import DigestCache, HashCache
+from wh.adapters.project import (
+    Reader,
+    disk_reader,
+    inside_repository,
+    load_config,
+    read_lockfiles,
+)
+from wh.adapters.wheelhouse import DiskWheelhouse, GitIndex, IndexWheelhouse, WheelhouseSource
 from wh.core.binaries import binary_problems
-from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record
-from wh.core.config import Config, make_targets, select_platforms
-from wh.core.files import is_dist_filename
-from wh.core.lfs import Pointer, parse_pointer
-from wh.core.metadata import MetadataError, from_fields
+from wh.core.config import make_targets, select_platforms
+from wh.core.lfs import lfs_findings
+from wh.core.lockfile import Lockfile
+from wh.core.staleness import changes, parse_digests
+from wh.core.targets import Target
 from wh.core.verify import (
-    ATTRIBUTES,
-    NOT_LFS,
+    HASH,
+    METADATA,
+    MISSING,
+    STALE,
+    UNUSED,
     Finding,
     HouseFile,
     Report,
     binary_findings,
     verify,
 )
-from wh.errors import UsageError
+from wh.errors import UsageError, WhError
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,44 +71,26 @@ def run_verify(options: VerifyOptions) -> Report:
     configured = make_targets(config.python, select_platforms(config, None))
     lockfiles = read_lockfiles(project, config, read)
     requirements = [r for lockfile, _ in lockfiles for r in lockfile.requirements]
-    wheelhouse = project / config.wheelhouse
+    if repo is not None:
+        inside_repository(project, config.wheelhouse)  # exit 2 outside, as sync refuses it
     hashes = HashCache(enabled=options.cache)
-    extra: list[Finding] = []
-    if repo is None:
-        files = wheelhouse_files(wheelhouse, hashes)
-        records = wheelhouse_records(wheelhouse)
-        notes = ["not a git repository: the LFS checks were skipped"]
-    else:
-        if not wheelhouse.resolve().is_relative_to(repo.resolve()):
-            raise UsageError(f"{wheelhouse}: the wheelhouse is outside the git repository {repo}")
-        rel = wheelhouse.resolve().relative_to(repo.resolve()).as_posix()
-        staged = git.staged_files(repo, rel)
-        blobs = git.read_blobs(repo, [b for p, b in staged.items() if is_dist_filename(p)])
-        pointers = {p: parse_pointer(blobs.get(b, b"")) for p, b in staged.items()}
-        extra += _raw_blobs(staged, blobs, pointers)
-        extra += _attributes(repo, config, rel, list(staged) or [f"{rel}/probe.whl"])
-        notes = []
-        if options.pointers or options.staged:
-            files = _from_index(
-                repo, staged, blobs, pointers, hashes, contents=not options.pointers
-            )
-            record_blob = staged.get(f"{rel}/{RECORD_NAME}")
-            records = _records(lambda: _blob_text(repo, record_blob), RECORD_NAME)
-            absent = [f for f in files if f.filename.endswith(".whl") and not f.metadata]
-            absent = [f for f in absent if not f.metadata_error]
-            if absent and not options.pointers:
-                notes.append(
-                    f"closure not checked for {len(absent)} wheel(s) whose content is not"
-                    " here (LFS objects not fetched): git lfs pull, then verify again"
-                )
-        else:
-            files = wheelhouse_files(wheelhouse, hashes)
-            records = wheelhouse_records(wheelhouse)
+    wheelhouse = project / config.wheelhouse
+    source = _source(wheelhouse, repo, hashes, options)
+    files = source.files()
     report = verify(
-        selected, configured, requirements, files, records, closure=not options.pointers
+        selected,
+        configured,
+        requirements,
+        files,
+        source.records(),
+        closure=not options.pointers,
     )
-    report.findings = extra + report.findings + _binaries(wheelhouse, files, hashes)
-    report.notes += notes
+    lfs, notes = lfs_findings(source.git_facts(), config.wheelhouse)
+    stale, unchecked = _staleness(project, lockfiles, read, configured)
+    report.findings = stale + lfs + report.findings + _binaries(wheelhouse, files, hashes)
+    if options.staged:  # what sync or lock change reaches the commit only once staged
+        report.findings = [_stage_hint(f, config.wheelhouse) for f in report.findings]
+    report.notes += unchecked + notes + source.notes()
     hashes.save()
     return report
 
@@ -134,10 +122,68 @@ def _binaries(wheelhouse: Path, files: list[HouseFile], hashes: HashCache) -> li
     return findings
 
 
-def _blob_text(repo: Path, blob: str | None) -> str:
-    if blob is None:
-        raise FileNotFoundError(RECORD_NAME)
-    return git.read_blobs(repo, [blob]).get(blob, b"").decode()
+def _source(
+    wheelhouse: Path, repo: Path | None, hashes: HashCache, options: VerifyOptions
+) -> WheelhouseSource:
+    """The working tree by default; the git index for --pointers (oids alone) and --staged."""
+    index = GitIndex(repo, wheelhouse) if repo is not None else None
+    if index is not None and (options.pointers or options.staged):
+        return IndexWheelhouse(index, hashes, contents=not options.pointers)
+    return DiskWheelhouse(wheelhouse, hashes, index)
+
+
+_WHEELHOUSE_KINDS = {MISSING, HASH, METADATA, UNUSED}
+
+
+def _stage_hint(finding: Finding, wheelhouse: str) -> Finding:
+    """--staged judges the git index: a fix in the working tree counts once it is staged."""
+    if finding.kind in _WHEELHOUSE_KINDS:
+        return replace(finding, hint=f"{finding.hint}; then stage it: git add -A {wheelhouse}")
+    if finding.kind == STALE:
+        return replace(finding, hint=f"{finding.hint}; then git add the lockfile and its inputs")
+    return finding
+
+
+def _staleness(
+    project: Path, lockfiles: list[tuple[Lockfile, str]], read: Reader | None, targets: list[Target]
+) -> tuple[list[Finding], list[str]]:
+    """A finding per lock whose recorded inputs or targets changed; notes for what could not
+    be checked (a lock another tool wrote records nothing to compare)."""
+    read = read or disk_reader(project)
+    findings: list[Finding] = []
+    notes: list[str] = []
+
+    def text(path: str) -> str | None:
+        try:
+            return read(path)
+        except (OSError, WhError):
+            return None
+
+    for lockfile, raw in lockfiles:
+        recorded = parse_digests(raw.split("\0", 1)[0])
+        if recorded is None:
+            notes.append(
+                f"{lockfile.path} records no input digests (not written by wh lock):"
+                " whether it is stale was not checked"
+            )
+            continue
+        changed, gone, retargeted = changes(recorded, text, [t.name for t in targets])
+        if gone:
+            notes.append(f"{lockfile.path}: cannot read {', '.join(gone)} to check it is current")
+        causes = [f"{path} changed" for path in changed]
+        causes += ["the configured targets changed"] if retargeted else []
+        if causes:
+            findings.append(
+                Finding(
+                    STALE,
+                    "",
+                    "",
+                    changed[0] if changed else lockfile.path,
+                    f"{lockfile.path} is stale: {' and '.join(causes)} since it was locked",
+                    f"run wh lock to compile {lockfile.path} again, then wh sync",
+                )
+            )
+    return findings, notes
 
 
 def _staged_reader(repo: Path, prefix: str) -> Reader:
@@ -145,127 +191,3 @@ def _staged_reader(repo: Path, prefix: str) -> Reader:
         return git.show_staged(repo, prefix + path)
 
     return read
-
-
-def _records(read: Callable[[], str], name: str) -> list[BuiltWheel]:
-    try:
-        text = read()
-    except FileNotFoundError:
-        return []
-    try:
-        return parse_record(text)
-    except RecordError as exc:
-        raise UsageError(f"{name}: {exc}", hint="run wh sync to rewrite it") from None
-
-
-def wheelhouse_records(wheelhouse: Path) -> list[BuiltWheel]:
-    return _records((wheelhouse / RECORD_NAME).read_text, RECORD_NAME)
-
-
-def wheelhouse_files(wheelhouse: Path, hashes: HashCache) -> list[HouseFile]:
-    """The wheelhouse as verify sees it: every distribution file with its sha256 and METADATA."""
-    if not wheelhouse.is_dir():
-        return []
-    paths = [p for p in sorted(wheelhouse.iterdir()) if p.is_file() and is_dist_filename(p.name)]
-    digests = hashes.sha256_many(paths)
-    metadata = StatCache("metadata", enabled=hashes.enabled)
-    files = [_cached_house_file(p, digests[p], metadata) for p in paths]
-    metadata.save()
-    return files
-
-
-def _cached_house_file(path: Path, sha256: str, cache: StatCache) -> HouseFile:
-    """A wheel's METADATA read once per content (the cache is keyed by stat, like hashes)."""
-    st = path.stat()
-    fields = cache.get(path, st)
-    if fields is not None:
-        try:
-            return HouseFile(path.name, sha256, from_fields(fields))
-        except (ValueError, TypeError):
-            pass  # a damaged cache entry: read the file
-    found = _house_file(path.name, sha256, path)
-    if found.metadata is not None:
-        cache.put(path, st, found.metadata.fields())
-    return found
-
-
-def _house_file(name: str, sha256: str, source: Path | io.BytesIO | None) -> HouseFile:
-    if source is None or not name.endswith(".whl"):
-        return HouseFile(name, sha256)
-    try:
-        return HouseFile(name, sha256, read_metadata(source))
-    except MetadataError as exc:
-        return HouseFile(name, sha256, metadata_error=str(exc))
-
-
-def _from_index(
-    repo: Path,
-    staged: dict[str, str],
-    blobs: dict[str, bytes],
-    pointers: dict[str, Pointer | None],
-    hashes: HashCache,
-    *,
-    contents: bool,
-) -> list[HouseFile]:
-    files: list[HouseFile] = []
-    objects = git.lfs_objects_dir(repo) if contents else repo
-    for path, blob_id in sorted(staged.items()):
-        name = path.rsplit("/", 1)[-1]
-        if not is_dist_filename(name):
-            continue
-        pointer = pointers.get(path)
-        data = blobs.get(blob_id, b"")
-        if pointer is None:  # a raw blob: its bytes are the file
-            sha = hashlib.sha256(data).hexdigest()
-            files.append(_house_file(name, sha, io.BytesIO(data) if contents else None))
-            continue
-        oid = pointer.oid
-        source: Path | None = None
-        if contents:
-            source = git.lfs_object(objects, oid)
-            worktree = repo / path
-            if source is None and worktree.is_file() and hashes.sha256(worktree) == oid:
-                source = worktree
-        files.append(_house_file(name, oid, source))
-    return files
-
-
-def _raw_blobs(
-    staged: dict[str, str], blobs: dict[str, bytes], pointers: dict[str, Pointer | None]
-) -> list[Finding]:
-    findings = []
-    for path, blob_id in sorted(staged.items()):
-        name = path.rsplit("/", 1)[-1]
-        if name.endswith(".whl") and pointers.get(path) is None and blob_id in blobs:
-            findings.append(
-                Finding(
-                    NOT_LFS,
-                    "",
-                    name.split("-", 1)[0],
-                    name,
-                    f"{path}: staged as a raw git blob, not an LFS pointer",
-                    f"git rm --cached {path} && git add {path} (with .gitattributes routing"
-                    " wheels through LFS: wh init)",
-                )
-            )
-    return findings
-
-
-def _attributes(repo: Path, config: Config, rel: str, paths: list[str]) -> list[Finding]:
-    wheels = [p for p in paths if p.endswith(".whl")] or [f"{rel}/probe.whl"]
-    routed = git.lfs_routed(repo, wheels)
-    missing = [p for p in wheels if not routed.get(p, False)]
-    if not missing:
-        return []
-    return [
-        Finding(
-            ATTRIBUTES,
-            "",
-            "",
-            ".gitattributes",
-            f".gitattributes does not route {missing[0]} through git-lfs"
-            + (f" (nor {len(missing) - 1} more)" if len(missing) > 1 else ""),
-            f"add '{config.wheelhouse}/*.whl filter=lfs diff=lfs merge=lfs -text'"
-            " to .gitattributes (wh init does)",
-        )
-    ]

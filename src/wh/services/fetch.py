@@ -1,0 +1,122 @@
+"""Sync's network run, in one session: read the index pages, plan every target, download
+what is missing (hash-checked), build the sdists. Returns what happened; changes nothing
+but the files it fetches and builds."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wh.adapters.cache import HashCache
+from wh.core.built import BuiltWheel
+from wh.core.files import DistFile
+from wh.core.lockfile import LockedRequirement
+from wh.core.plan import SyncPlan, plan_sync, projects, with_builds, with_recorded
+from wh.core.selection import Choice
+from wh.core.targets import Target
+from wh.errors import TransferError
+from wh.services.sdists import Builds, build_sdists, in_place, matches, reuse_built
+
+if TYPE_CHECKING:
+    from wh.services.session import Session
+
+
+@dataclass(frozen=True, slots=True)
+class Wanted:
+    """What a sync asks for: the files of the selected targets (the other configured ones'
+    are planned only to know which files to keep)."""
+
+    wheelhouse: Path
+    selected: list[Target]
+    others: list[Target]
+    requirements: list[LockedRequirement]
+    records: list[BuiltWheel]  # the built-wheels record as found
+    build: bool = True  # build the sdists here (False: `wh build` cross-builds them per target)
+
+
+@dataclass(slots=True)
+class Downloads:
+    present: int = 0  # planned files already in place with a locked hash
+    fetched: list[str] = field(default_factory=list)
+    fetched_bytes: int = 0
+    errors: list[TransferError] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    plan: SyncPlan  # the selected targets', builds settled
+    other_plan: SyncPlan  # the other configured targets', settled with earlier builds
+    downloads: Downloads
+    builds: Builds
+
+
+async def fetch(session: Session, wanted: Wanted, hashes: HashCache) -> Fetched:
+    """Read the index, plan, download what is missing and build the sdists."""
+    names = projects([*wanted.selected, *wanted.others], wanted.requirements)
+    async with session:
+        session.reporter.info(
+            f"reading {len(names)} projects from {', '.join(session.display_urls)}"
+        )
+        pages = await session.pages(names)
+        plan = plan_sync(wanted.selected, wanted.requirements, pages)
+        other_plan = plan_sync(wanted.others, wanted.requirements, pages)
+        expected = _expected(plan)
+        downloads = await _download(session, wanted.wheelhouse, plan, expected, hashes)
+        reused = reuse_built(wanted.wheelhouse, wanted.records, hashes, expected)
+        to_build = [s for s in plan.builds if s.filename not in reused and wanted.build]
+        builds = await build_sdists(session, wanted.wheelhouse, to_build, expected, hashes)
+    built = {**reused, **builds.settled()}
+    # Wheels the record says were built (or cross-built, one per target by wh build) from a
+    # locked sdist fill the gaps of the targets they fit.
+    recorded = in_place(wanted.wheelhouse, [*wanted.records, *builds.records], hashes)
+    return Fetched(
+        with_recorded(with_builds(plan, built), recorded),
+        with_recorded(with_builds(other_plan, reused), recorded),
+        downloads,
+        builds,
+    )
+
+
+async def _download(
+    session: Session,
+    wheelhouse: Path,
+    plan: SyncPlan,
+    expected: Mapping[str, frozenset[str]],
+    hashes: HashCache,
+) -> Downloads:
+    downloads = Downloads()
+    missing: list[DistFile] = []
+    for f in plan.downloads:
+        path = wheelhouse / f.filename
+        if path.is_file() and matches(hashes.sha256(path), expected[f.filename]):
+            downloads.present += 1
+        else:
+            missing.append(f)
+    fetched, downloads.errors = await session.download(missing, expected, wheelhouse)
+    for name, (path, digest) in sorted(fetched.items()):
+        hashes.remember(path, digest)
+        downloads.fetched.append(name)
+        downloads.fetched_bytes += path.stat().st_size
+    return downloads
+
+
+def _expected(plan: SyncPlan) -> dict[str, frozenset[str]]:
+    """For each chosen file, the sha256 digests acceptable for it (empty: any)."""
+    expected: dict[str, frozenset[str]] = {}
+    for e in plan.entries:
+        if isinstance(e.outcome, Choice):
+            f = e.outcome.file
+            allowed = e.requirement.hashes or (frozenset({f.sha256}) if f.sha256 else frozenset())
+            prior = expected.get(f.filename, frozenset())
+            expected[f.filename] = _both(prior, allowed)
+    return expected
+
+
+def _both(a: frozenset[str], b: frozenset[str]) -> frozenset[str]:
+    """Digests acceptable to two lines (empty means any). Lines that share none are a broken
+    lock; the first line's digests then stand, and the download reports the mismatch."""
+    if not a or not b:
+        return a or b
+    return (a & b) or a
