@@ -28,6 +28,7 @@ BENCHES = {
     "pex": ["bench_pex.py"],
     "deploy": ["bench_deploy.py"],
     "export": ["bench_export.py"],
+    "build": ["bench_build.py"],
 }
 QUICK = {
     "startup": ["--repeat", "3"],

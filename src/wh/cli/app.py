@@ -9,10 +9,11 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from enum import StrEnum
 from inspect import Parameter, Signature
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar, get_type_hints
 
 import typer
 
@@ -20,13 +21,17 @@ from wh import __version__
 from wh.cli import render
 from wh.errors import WhError
 
+if TYPE_CHECKING:
+    from wh.services.build import BuildOptions
+
 app = typer.Typer(
     name="wh",
     help=(
         "wh keeps a wheelhouse: the right wheel for every platform you ship to, locked by"
         " hash and stored through git-lfs.\n\n"
         "Typical use: `wh init` once; then `wh lock` (one lockfile for every target),"
-        " `wh sync` (the wheel for every target), `wh verify` (the gate; also a pre-commit"
+        " `wh sync` (the wheel for every target; `--build` cross-compiles, with zig, the sdists no"
+        " wheel serves), `wh verify` (the gate; also a pre-commit"
         " hook) and `wh pex` (one PEX that runs on every target, built offline); `wh index`"
         " and `wh export` hand the wheelhouse to pip, uv and Pants; `wh deploy` ships a PEX"
         " to hosts over SSH, `wh rollback` flips back."
@@ -237,6 +242,14 @@ class SyncArgs:
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only gaps and errors.")] = (
         False
     )
+    build: Annotated[
+        bool,
+        typer.Option(
+            "--build",
+            help="Then cross-build, with zig, the sdists no wheel serves on a target"
+            " (what `wh build` does; needs wh[build]).",
+        ),
+    ] = False
 
 
 @app.command()
@@ -257,6 +270,13 @@ def sync(args: SyncArgs) -> int:
     from wh.services.sync import sync as run_sync
 
     reporter = render.TerminalReporter(quiet=args.quiet or args.format is Format.json)
+    if args.build:
+        from wh.services.build import BuildOptions
+
+        to_build = BuildOptions(
+            args.project, (), _split(args.platforms), _split(args.python), prune=args.prune
+        )
+        return _build(to_build, args.format, reporter, quiet=args.quiet)
     options = SyncOptions(
         project=args.project,
         platforms=_split(args.platforms),
@@ -436,6 +456,64 @@ def init(project: ProjectOpt = Path()) -> int:
     for note in result.notes:
         render.say(f"note: {note}", to_err=True)
     return 1 if result.lfs_missing else 0
+
+
+@app.command("build")
+@handled
+def build_command(
+    packages: Annotated[
+        list[str] | None,
+        typer.Argument(help="Packages to build; default: every package a target lacks."),
+    ] = None,
+    platforms: PlatformsOpt = None,
+    python: PythonOpt = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Builds at a time (default: CPU count)."),
+    ] = None,
+    format: FormatOpt = Format.text,
+    project: ProjectOpt = Path(),
+) -> int:
+    """Cross-compile, for every target that lacks a file, the pinned sdist FOR THAT TARGET.
+
+    Syncs first (the same rule decides what each target lacks), then builds each missing
+    (sdist, target) with `pip wheel` under a local CPython of the target's version and zig
+    as the C/C++ compiler for the target: manylinux (glibc version from the tag), musllinux
+    and macOS (minimum version from the tag). Each wheel's binaries are checked against its
+    tag (CPU, glibc symbol versions, allowed libraries, minimum macOS, extension suffix),
+    retagged to the target's tag, written reproducibly (the same sdist, target and zig give
+    the same bytes) and recorded in wheelhouse/wh-built.json. Needs `pip install
+    'wh[build]'`. Exit 0 every target complete, 1 gaps remain (each named with the
+    compiler's first error and what would close it), 2 usage error or zig missing.
+    """
+    from wh.services.build import BuildOptions
+
+    options = BuildOptions(
+        project=project,
+        packages=tuple(packages or ()),
+        platforms=_split(platforms),
+        python=_split(python),
+    )
+    if jobs is not None:
+        options = replace(options, jobs=jobs)
+    return _build(options, format, render.TerminalReporter(quiet=format is Format.json))
+
+
+def _build(
+    options: BuildOptions,
+    format: Format,
+    reporter: render.TerminalReporter,
+    *,
+    quiet: bool = False,
+) -> int:
+    from wh.services.build import build
+
+    result = build(options, reporter)
+    if format is Format.json:
+        print(render.build_json(result))
+    else:
+        render.build_text(result, quiet=quiet)
+    return result.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:

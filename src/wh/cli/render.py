@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from wh.core.targets import Target
     from wh.core.verify import Report
+    from wh.services.build import BuildResult
     from wh.services.export import ExportResult
     from wh.services.inspect import Inspection
     from wh.services.lock import LockResult
@@ -398,3 +399,24 @@ def export_text(result: ExportResult, wheelhouse: str) -> None:
         )
     for note in result.notes:
         say(f"note: {note}", to_err=True)
+
+
+# --- build ---------------------------------------------------------------------------------
+
+
+def build_json(result: BuildResult) -> str:
+    data = json.loads(sync_json(result.sync))
+    data["toolchain"] = result.toolchain
+    data["cross_built"] = [asdict(b) for b in result.built]
+    data["build_failures"] = [asdict(f) for f in result.failures]
+    return json.dumps(data, indent=2)
+
+
+def build_text(result: BuildResult, *, quiet: bool = False) -> None:
+    if result.built and not quiet:
+        slowest = max(b.seconds for b in result.built)
+        say(
+            f"cross-built {len(result.built)} wheel(s) with {result.toolchain}"
+            f" (slowest {slowest:.1f} s)"
+        )
+    sync_text(result.sync, quiet=quiet)

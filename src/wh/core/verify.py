@@ -32,6 +32,7 @@ NOT_LFS = "not-lfs"  # a wheel committed or staged as a raw blob
 UNHASHED = "unhashed"  # a lock line without hashes: its file cannot be verified
 POINTERS = "lfs-pointers"  # files that are git-lfs pointers, their content not fetched
 STALE = "stale-lock"  # the lock's inputs or targets changed since it was compiled
+BINARY = "binary"  # a compiled member does not fit the wheel's platform or Python tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,3 +342,21 @@ def _requested_extras(
                     wanted |= new
                     changed = True
     return extras
+
+
+def binary_findings(filename: str, problems: Sequence[str]) -> list[Finding]:
+    """One finding per way a wheel's compiled members do not fit its tags."""
+    dist = parse_dist(filename)
+    name = dist.name if dist is not None else filename.split("-", 1)[0]
+    return [
+        Finding(
+            BINARY,
+            "",
+            name,
+            filename,
+            f"{filename}: {problem}",
+            "the wheel would fail to import where its tag says it fits: remove it and rebuild"
+            " it for that target (wh build), or fetch the right file (wh sync)",
+        )
+        for problem in problems
+    ]

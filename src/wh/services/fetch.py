@@ -13,11 +13,11 @@ from wh.adapters.cache import HashCache
 from wh.core.built import BuiltWheel
 from wh.core.files import DistFile
 from wh.core.lockfile import LockedRequirement
-from wh.core.plan import SyncPlan, plan_sync, projects, with_builds
+from wh.core.plan import SyncPlan, plan_sync, projects, with_builds, with_recorded
 from wh.core.selection import Choice
 from wh.core.targets import Target
 from wh.errors import TransferError
-from wh.services.sdists import Builds, build_sdists, matches, reuse_built
+from wh.services.sdists import Builds, build_sdists, in_place, matches, reuse_built
 
 if TYPE_CHECKING:
     from wh.services.session import Session
@@ -33,6 +33,7 @@ class Wanted:
     others: list[Target]
     requirements: list[LockedRequirement]
     records: list[BuiltWheel]  # the built-wheels record as found
+    build: bool = True  # build the sdists here (False: `wh build` cross-builds them per target)
 
 
 @dataclass(slots=True)
@@ -64,10 +65,18 @@ async def fetch(session: Session, wanted: Wanted, hashes: HashCache) -> Fetched:
         expected = _expected(plan)
         downloads = await _download(session, wanted.wheelhouse, plan, expected, hashes)
         reused = reuse_built(wanted.wheelhouse, wanted.records, hashes, expected)
-        to_build = [s for s in plan.builds if s.filename not in reused]
+        to_build = [s for s in plan.builds if s.filename not in reused and wanted.build]
         builds = await build_sdists(session, wanted.wheelhouse, to_build, expected, hashes)
     built = {**reused, **builds.settled()}
-    return Fetched(with_builds(plan, built), with_builds(other_plan, reused), downloads, builds)
+    # Wheels the record says were built (or cross-built, one per target by wh build) from a
+    # locked sdist fill the gaps of the targets they fit.
+    recorded = in_place(wanted.wheelhouse, [*wanted.records, *builds.records], hashes)
+    return Fetched(
+        with_recorded(with_builds(plan, built), recorded),
+        with_recorded(with_builds(other_plan, reused), recorded),
+        downloads,
+        builds,
+    )
 
 
 async def _download(

@@ -49,16 +49,25 @@ def reuse_built(
 ) -> dict[str, DistFile | str]:
     """Wheels built by an earlier sync, still in place, from an sdist the lock still allows."""
     reused: dict[str, DistFile | str] = {}
-    for r in records:
+    for r, wheel in in_place(wheelhouse, records, hashes):
         allowed = expected.get(r.sdist)
-        if allowed is not None and not matches(r.sdist_sha256, allowed):
-            continue
+        if allowed is None or matches(r.sdist_sha256, allowed):
+            reused[r.sdist] = wheel
+    return reused
+
+
+def in_place(
+    wheelhouse: Path, records: list[BuiltWheel], hashes: HashCache
+) -> list[tuple[BuiltWheel, DistFile]]:
+    """Recorded wheels still in the wheelhouse with the recorded bytes."""
+    found: list[tuple[BuiltWheel, DistFile]] = []
+    for r in records:
         path = wheelhouse / r.wheel
         if path.is_file() and hashes.sha256(path) == r.wheel_sha256:
             wheel = parse_dist(r.wheel, sha256=r.wheel_sha256)
             if wheel is not None:
-                reused[r.sdist] = wheel
-    return reused
+                found.append((r, wheel))
+    return found
 
 
 async def build_sdists(

@@ -43,6 +43,7 @@ class SyncOptions:
     prune: bool = True
     jobs: int = 8
     read_timeout: float = READ_TIMEOUT  # seconds without a byte before a transfer is retried
+    build_sdists: bool = True  # False: leave sdists to `wh build` (it cross-builds per target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +148,9 @@ def _sync(session: Session, run: _Run, hashes: HashCache, options: SyncOptions) 
                 f"{req.source}: {req.name}=={req.version} has no hashes; any file accepted"
             )
     records = _read_record(wheelhouse, reporter)
-    wanted = Wanted(wheelhouse, run.selected, run.others, run.requirements, records)
+    wanted = Wanted(
+        wheelhouse, run.selected, run.others, run.requirements, records, options.build_sdists
+    )
     fetched = asyncio.run(fetch(session, wanted, hashes))
     keep = _used(fetched.plan) | _used(fetched.other_plan)
     write_records(wheelhouse, [r for r in [*records, *fetched.builds.records] if r.wheel in keep])

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from wh.adapters import git
-from wh.adapters.cache import HashCache
+from wh.adapters.binfile import BinaryReadError, read_binaries
+from wh.adapters.cache import DigestCache, HashCache
 from wh.adapters.project import (
     Reader,
     disk_reader,
@@ -23,11 +24,23 @@ from wh.adapters.project import (
     read_lockfiles,
 )
 from wh.adapters.wheelhouse import DiskWheelhouse, GitIndex, IndexWheelhouse, WheelhouseSource
+from wh.core.binaries import binary_problems
 from wh.core.lfs import lfs_findings
 from wh.core.lockfile import Lockfile
 from wh.core.staleness import changes, parse_digests
 from wh.core.targets import Target
-from wh.core.verify import HASH, METADATA, MISSING, STALE, UNUSED, Finding, Report, verify
+from wh.core.verify import (
+    HASH,
+    METADATA,
+    MISSING,
+    STALE,
+    UNUSED,
+    Finding,
+    HouseFile,
+    Report,
+    binary_findings,
+    verify,
+)
 from wh.errors import UsageError, WhError
 
 
@@ -58,23 +71,52 @@ def run_verify(options: VerifyOptions) -> Report:
     if repo is not None:
         inside_repository(project, config.wheelhouse)  # exit 2 outside, as sync refuses it
     hashes = HashCache(enabled=options.cache)
-    source = _source(project / config.wheelhouse, repo, hashes, options)
+    wheelhouse = project / config.wheelhouse
+    source = _source(wheelhouse, repo, hashes, options)
+    files = source.files()
     report = verify(
         selected,
         configured,
         requirements,
-        source.files(),
+        files,
         source.records(),
         closure=not options.pointers,
     )
     lfs, notes = lfs_findings(source.git_facts(), config.wheelhouse)
     stale, unchecked = _staleness(project, lockfiles, read, configured)
-    report.findings = stale + lfs + report.findings
+    report.findings = stale + lfs + report.findings + _binaries(wheelhouse, files, hashes)
     if options.staged:  # what sync or lock change reaches the commit only once staged
         report.findings = [_stage_hint(f, config.wheelhouse) for f in report.findings]
     report.notes += unchecked + notes + source.notes()
     hashes.save()
     return report
+
+
+_BINARY_RULES = "1"  # bump when wh.core.binaries judges differently: cached verdicts expire
+
+
+def _binaries(wheelhouse: Path, files: list[HouseFile], hashes: HashCache) -> list[Finding]:
+    """Each platform wheel's compiled members against its tags; judged once per content
+    (cached by sha256). A wheel whose content is not at hand (LFS not fetched) is skipped."""
+    cache = DigestCache("binaries", enabled=hashes.enabled)
+    findings: list[Finding] = []
+    for f in files:
+        if not f.filename.endswith(".whl") or f.filename.endswith("-any.whl"):
+            continue
+        key = f"{_BINARY_RULES}:{f.sha256}:{f.filename}"
+        problems = cache.get(key)
+        if not isinstance(problems, list):
+            path = wheelhouse / f.filename
+            if not path.is_file() or hashes.sha256(path) != f.sha256:
+                continue
+            try:
+                problems = binary_problems(f.filename, read_binaries(path))
+            except BinaryReadError as exc:
+                problems = [str(exc)]
+            cache.put(key, problems)
+        findings += binary_findings(f.filename, [str(p) for p in problems])
+    cache.save()
+    return findings
 
 
 def _source(
