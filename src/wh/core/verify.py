@@ -189,13 +189,10 @@ def _complete(
     findings: list[Finding] = []
     bad = 0
     for req in applicable(target, requirements):
-        of_version = pinned(req, [d for d in dists.values() if d.name == req.name])
-        fitting = [d for d in of_version if fits(target, d)]
-        accepted = accepted_hashes(req, records)
-        good = [d for d in fitting if not req.hashes or d.sha256 in accepted]
-        if good:
-            chosen[req.name] = best(target, good)
-        elif fitting:
+        found = _settle(target, req, dists, records)
+        if isinstance(found, DistFile):
+            chosen[req.name] = found
+        elif found:
             bad += 1  # a file is there but is not the locked one: an integrity finding says so
         else:
             findings.append(
@@ -210,6 +207,38 @@ def _complete(
                 )
             )
     return chosen, findings, bad
+
+
+def _settle(
+    target: Target,
+    req: LockedRequirement,
+    dists: Mapping[str, DistFile],
+    records: Sequence[BuiltWheel],
+) -> DistFile | bool:
+    """The wheelhouse file ``req`` gets on ``target``; else whether a fitting file is there
+    that is not the locked one (True) or none fits at all (False)."""
+    of_version = pinned(req, [d for d in dists.values() if d.name == req.name])
+    fitting = [d for d in of_version if fits(target, d)]
+    accepted = accepted_hashes(req, records)
+    good = [d for d in fitting if not req.hashes or d.sha256 in accepted]
+    return best(target, good) if good else bool(fitting)
+
+
+def lacking(
+    targets: Sequence[Target],
+    requirements: Sequence[LockedRequirement],
+    files: Sequence[HouseFile],
+    records: Sequence[BuiltWheel],
+) -> list[tuple[Target, LockedRequirement]]:
+    """Each target's lock lines that no file of the wheelhouse fits: verify's missing
+    findings, as the (target, line) pairs a build or an import would close."""
+    dists = {f.filename: d for f in files if (d := parse_dist(f.filename, sha256=f.sha256))}
+    return [
+        (target, req)
+        for target in targets
+        for req in applicable(target, requirements)
+        if _settle(target, req, dists, records) is False
+    ]
 
 
 def _closure(
