@@ -144,7 +144,8 @@ def runner_for(target: Target) -> Runner | str:
     if runner is None:
         return f"no GitHub-hosted runner builds for {platform.tag}"
     if platform.family in ("linux", "musllinux") and _linux_image(target) is None:
-        return f"cibuildwheel has no {platform.family} image old enough for {platform.tag}"
+        kind = "manylinux" if platform.family == "linux" else platform.family
+        return f"cibuildwheel has no {kind} image old enough for {platform.tag}"
     return runner
 
 
@@ -259,6 +260,9 @@ def render_workflow(matrix: Matrix, workflow: str) -> str:
         "on:",
         "  workflow_dispatch: {}",
         "permissions: {}",
+        "concurrency:",
+        f"  group: {_q(workflow)}",
+        "  cancel-in-progress: true",
         "jobs:",
     ]
     for job in matrix.jobs:
