@@ -391,3 +391,67 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     sys.exit(main())
+
+
+# --- native runners: the CI matrix out (wh build --matrix github), verified wheels in -------
+
+
+class Matrix(StrEnum):
+    github = "github"
+
+
+def build_matrix(
+    project: Path,
+    platforms: str | None,
+    python: str | None,
+    output: Path | None,
+    format: Format,
+) -> int:
+    """`wh build --matrix github`: write the workflow for the gaps left, say what it builds."""
+    from wh.cli.render_runners import matrix_json, matrix_text
+    from wh.services.matrix import MatrixOptions, write_matrix
+
+    options = MatrixOptions(project, _split(platforms), _split(python), output)
+    result = write_matrix(options, render.TerminalReporter(quiet=format is Format.json))
+    if format is Format.json:
+        print(matrix_json(result))
+    else:
+        matrix_text(result)
+    return result.exit_code
+
+
+@app.command("import")
+@handled
+def import_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Wheels, directories holding wheels (searched below), or artifact zips.",
+            show_default=False,
+        ),
+    ],
+    project: ProjectOpt = Path(),
+    format: FormatOpt = Format.text,
+) -> int:
+    """Take in wheels built elsewhere (the runners of `wh build --matrix github`) that close
+    gaps of the wheelhouse.
+
+    Each wheel is checked: its name and version are the lock's pin; it is whole (RECORD
+    hashes match every member, WHEEL's tags are the filename's); its compiled files fit its
+    tags (CPU, OS, minimum macOS or glibc, extension suffix); it fits a target that has no
+    file for that pin; the lock lists the sha256 of the sdist it was built from. Accepted
+    wheels are written atomically and recorded in wh-built.json (builder "imported", with
+    their source); verify, sync and pex then treat them as built wheels. Anything else is
+    refused with its reasons and nothing of it is written. The index is read for the locked
+    sdists' hashes. Exit 0 all imported, 1 a wheel refused, 2 usage error.
+    """
+    from wh.cli.render_runners import import_json, import_text
+    from wh.services.imports import ImportOptions, import_wheels
+
+    options = ImportOptions(tuple(paths), project)
+    result = import_wheels(options, render.TerminalReporter(quiet=format is Format.json))
+    if format is Format.json:
+        print(import_json(result))
+    else:
+        import_text(result)
+    return result.exit_code

@@ -10,10 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from wh.core.files import DistFile
 from wh.core.lockfile import LockedRequirement
-from wh.core.selection import Choice, Gap, choose, served_by_built
+from wh.core.selection import Choice, Gap, best, choose, fits, served_by_built
 from wh.core.targets import Target
 
 
@@ -101,5 +102,28 @@ def with_builds(plan: SyncPlan, built: Mapping[str, DistFile | str]) -> SyncPlan
             else:
                 outcome = served_by_built(e.target, sdist, result)
             e = replace(e, outcome=outcome)
+        entries.append(e)
+    return SyncPlan(plan.targets, tuple(entries))
+
+
+def with_recorded(plan: SyncPlan, recorded: Sequence[tuple[DistFile, str]]) -> SyncPlan:
+    """Close gaps with wheels the built-wheels record names (built here or imported from a
+    runner): ``recorded`` pairs each such wheel, present with its recorded hash, with the
+    sha256 of the sdist it was made from. A wheel serves a line when that sdist hash is one
+    the line lists and the wheel fits the target, as verify accepts it."""
+    entries: list[Entry] = []
+    for e in plan.entries:
+        if isinstance(e.outcome, Gap):
+            req = e.requirement
+            wheels = [
+                w
+                for w, sdist_sha256 in recorded
+                if w.name == canonicalize_name(req.name)
+                and str(w.version) == str(Version(req.version))
+                and (not req.hashes or sdist_sha256 in req.hashes)
+                and fits(e.target, w)
+            ]
+            if wheels:
+                e = replace(e, outcome=Choice(best(e.target, wheels)))
         entries.append(e)
     return SyncPlan(plan.targets, tuple(entries))

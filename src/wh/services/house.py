@@ -12,7 +12,7 @@ from wh.adapters.project import load_config, read_lockfiles
 from wh.core.built import BuiltWheel
 from wh.core.config import Config, make_targets, select_platforms
 from wh.core.files import DistFile
-from wh.core.lockfile import Lockfile, LockedRequirement
+from wh.core.lockfile import LockedRequirement, Lockfile
 from wh.core.targets import Target
 from wh.core.verify import HouseFile, lacking
 from wh.services.report import Reporter
@@ -72,9 +72,7 @@ def index_pages(
 
     async def read() -> dict[str, list[DistFile]]:
         async with session:
-            reporter.info(
-                f"reading {len(names)} project(s) from {', '.join(session.display_urls)}"
-            )
+            reporter.info(f"reading {len(names)} project(s) from {', '.join(session.display_urls)}")
             return await session.pages(names)
 
     return asyncio.run(read())

@@ -27,7 +27,7 @@ from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record, re
 from wh.core.config import make_targets, select_platforms
 from wh.core.files import DistFile, is_dist_filename, parse_dist
 from wh.core.lockfile import LockedRequirement
-from wh.core.plan import SyncPlan, plan_sync, projects, with_builds
+from wh.core.plan import SyncPlan, plan_sync, projects, with_builds, with_recorded
 from wh.core.selection import Choice, Gap
 from wh.core.targets import Target
 from wh.errors import UsageError, WhError
@@ -212,7 +212,12 @@ async def _run(
             built[r.sdist] = parse_dist(r.wheel, sha256=r.wheel_sha256) or "not a wheel"
         for name, why in result.build_failures.items():
             built[name] = why
-    return with_builds(plan, built), with_builds(other_plan, reused), new_records
+    recorded = _recorded_wheels(wheelhouse, [*records, *new_records], hashes)
+    return (
+        with_recorded(with_builds(plan, built), recorded),
+        with_recorded(with_builds(other_plan, reused), recorded),
+        new_records,
+    )
 
 
 async def _build_all(
@@ -298,6 +303,20 @@ def _reuse_records(
             if wheel is not None:
                 reused[r.sdist] = wheel
     return reused
+
+
+def _recorded_wheels(
+    wheelhouse: Path, records: list[BuiltWheel], hashes: HashCache
+) -> list[tuple[DistFile, str]]:
+    """Recorded wheels (built or imported) still in place with their recorded bytes, each
+    with the sha256 of its sdist: they close gaps the index cannot."""
+    found: list[tuple[DistFile, str]] = []
+    for r in records:
+        path = wheelhouse / r.wheel
+        wheel = parse_dist(r.wheel, sha256=r.wheel_sha256)
+        if wheel is not None and path.is_file() and hashes.sha256(path) == r.wheel_sha256:
+            found.append((wheel, r.sdist_sha256))
+    return found
 
 
 def _read_record(wheelhouse: Path, reporter: Reporter) -> list[BuiltWheel]:
