@@ -76,9 +76,7 @@ def test_runner_kind_and_identifier_per_target(
 
 
 def test_one_job_per_runner_kind_building_only_what_its_targets_lack() -> None:
-    needs = _needs(
-        "3.11-macosx_14_0_arm64", "3.12-macosx_14_0_arm64", "3.12-macosx_13_0_x86_64"
-    )
+    needs = _needs("3.11-macosx_14_0_arm64", "3.12-macosx_14_0_arm64", "3.12-macosx_13_0_x86_64")
     matrix = plan_matrix(needs, PAGES)
     assert [j.runner.label for j in matrix.jobs] == ["macos-14", "macos-15-intel"]
     arm, intel = matrix.jobs

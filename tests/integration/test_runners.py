@@ -62,9 +62,7 @@ def speedup_wheel(
 
 
 def mac_wheel(directory: Path, binaries: dict[str, bytes], py: str, arch: str) -> Path:
-    return speedup_wheel(
-        directory, "1.0", py, MAC_TAGS[arch], binaries[MACOS[arch]], "darwin"
-    )
+    return speedup_wheel(directory, "1.0", py, MAC_TAGS[arch], binaries[MACOS[arch]], "darwin")
 
 
 @pytest.fixture
