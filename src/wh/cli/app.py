@@ -8,6 +8,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, ParamSpec
@@ -192,6 +193,14 @@ def sync(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Print only gaps and errors.")
     ] = False,
+    build: Annotated[
+        bool,
+        typer.Option(
+            "--build",
+            help="Then cross-build, with zig, the sdists no wheel serves on a target"
+            " (what `wh build` does; needs wh[build]).",
+        ),
+    ] = False,
 ) -> int:
     """Put the best file for every target into the wheelhouse.
 
@@ -206,6 +215,11 @@ def sync(
     from wh.services.sync import sync as run_sync
 
     reporter = render.TerminalReporter(quiet=quiet or format is Format.json)
+    if build:
+        return _build(
+            BuildArgs(project, (), _split(platforms), _split(python), None, format, prune),
+            reporter,
+        )
     options = SyncOptions(
         project=project, platforms=_split(platforms), python=_split(python), prune=prune, jobs=jobs
     )
@@ -378,6 +392,71 @@ def init(project: ProjectOpt = Path()) -> int:
     for note in result.notes:
         render.say(f"note: {note}", to_err=True)
     return 1 if result.lfs_missing else 0
+
+
+@app.command("build")
+@handled
+def build_command(
+    packages: Annotated[
+        list[str] | None,
+        typer.Argument(help="Packages to build; default: every package a target lacks."),
+    ] = None,
+    platforms: PlatformsOpt = None,
+    python: PythonOpt = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option("--jobs", "-j", min=1, help="Builds at a time (default: CPU count)."),
+    ] = None,
+    format: FormatOpt = Format.text,
+    project: ProjectOpt = Path(),
+) -> int:
+    """Cross-compile, for every target that lacks a file, the pinned sdist FOR THAT TARGET.
+
+    Syncs first (the same rule decides what each target lacks), then builds each missing
+    (sdist, target) with `pip wheel` under a local CPython of the target's version and zig
+    as the C/C++ compiler for the target: manylinux (glibc version from the tag), musllinux
+    and macOS (minimum version from the tag). Each wheel's binaries are checked against its
+    tag (CPU, glibc symbol versions, allowed libraries, minimum macOS, extension suffix),
+    retagged to the target's tag, written reproducibly (the same sdist, target and zig give
+    the same bytes) and recorded in wheelhouse/wh-built.json. Needs `pip install
+    'wh[build]'`. Exit 0 every target complete, 1 gaps remain (each named with the
+    compiler's first error and what would close it), 2 usage error or zig missing.
+    """
+    return _build(
+        BuildArgs(project, tuple(packages or ()), _split(platforms), _split(python), jobs, format),
+        render.TerminalReporter(quiet=format is Format.json),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class BuildArgs:
+    project: Path
+    packages: tuple[str, ...]
+    platforms: list[str] | None
+    python: list[str] | None
+    jobs: int | None
+    format: Format
+    prune: bool = True
+
+
+def _build(args: BuildArgs, reporter: render.TerminalReporter) -> int:
+    from wh.services.build import BuildOptions, build
+
+    options = BuildOptions(
+        project=args.project,
+        packages=args.packages,
+        platforms=args.platforms,
+        python=args.python,
+        prune=args.prune,
+    )
+    if args.jobs is not None:
+        options = replace(options, jobs=args.jobs)
+    result = build(options, reporter)
+    if args.format is Format.json:
+        print(render.build_json(result))
+    else:
+        render.build_text(result)
+    return result.exit_code
 
 
 def main(argv: list[str] | None = None) -> int:

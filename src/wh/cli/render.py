@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from wh.core.targets import Target
     from wh.core.verify import Report
+    from wh.services.build import BuildResult
     from wh.services.inspect import Inspection
     from wh.services.lock import LockResult
     from wh.services.pex import PexRun
@@ -334,3 +335,24 @@ def inspect_text(result: Inspection) -> None:
         say((f"{target}: no distribution for {', '.join(reqs)}", "red"))
     if not result.coverage.missing:
         say(("every requirement has a distribution on every target", "green"))
+
+
+# --- build ---------------------------------------------------------------------------------
+
+
+def build_json(result: BuildResult) -> str:
+    data = json.loads(sync_json(result.sync))
+    data["toolchain"] = result.toolchain
+    data["cross_built"] = [asdict(b) for b in result.built]
+    data["build_failures"] = [asdict(f) for f in result.failures]
+    return json.dumps(data, indent=2)
+
+
+def build_text(result: BuildResult) -> None:
+    if result.built:
+        slowest = max(b.seconds for b in result.built)
+        say(
+            f"cross-built {len(result.built)} wheel(s) with {result.toolchain}"
+            f" (slowest {slowest:.1f} s)"
+        )
+    sync_text(result.sync, quiet=False)

@@ -39,7 +39,18 @@ _KEYS = {
     "inputs",
     "allow-sdist",
     "pex",
+    "build",
 }
+_BUILD_KEYS = {"python", "headers", "timeout"}
+
+
+@dataclass(frozen=True, slots=True)
+class BuildConfig:
+    """``[tool.wh.build]``: how ``wh build`` finds interpreters and how long a build may run."""
+
+    python: Mapping[str, str] = field(default_factory=dict)  # "3.12" -> interpreter path
+    headers: Mapping[str, str] = field(default_factory=dict)  # "3.12" -> a pyconfig.h dir
+    timeout: float = 900.0  # seconds per build
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +64,7 @@ class Config:
     inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # lockfile -> .in files
     allow_sdist: tuple[str, ...] = ()  # packages `wh lock --only-wheels` may take as sdists
     pex: Mapping[str, PexSpec] = field(default_factory=dict)
+    build: BuildConfig = field(default_factory=BuildConfig)
 
     def inputs_of(self, lockfile: str) -> tuple[str, ...]:
         """The requirement files a lockfile is compiled from: [tool.wh.inputs], else X.in."""
@@ -113,7 +125,32 @@ def parse_config(table: Mapping[str, Any]) -> Config:
     if "allow-sdist" in table:
         names = _strings("allow-sdist", table["allow-sdist"], empty=True)
         kwargs["allow_sdist"] = tuple(canonicalize_name(n) for n in names)
+    if "build" in table:
+        kwargs["build"] = _build(table["build"])
     return Config(**kwargs)
+
+
+def _build(value: Any) -> BuildConfig:
+    if not isinstance(value, dict):
+        raise ConfigError("[tool.wh.build]: expected a table (python, headers, timeout)")
+    unknown = sorted(set(value) - _BUILD_KEYS)
+    if unknown:
+        raise ConfigError(
+            f"[tool.wh.build] {unknown[0]}: unknown key",
+            hint="known keys: headers, python, timeout",
+        )
+    paths: dict[str, Mapping[str, str]] = {}
+    for key in ("python", "headers"):
+        table = value.get(key, {})
+        if not isinstance(table, dict) or not all(isinstance(v, str) and v for v in table.values()):
+            raise ConfigError(f'[tool.wh.build] {key}: expected a table of "3.12" = "path"')
+        for version in table:
+            _check(f"build.{key}: {version!r}", parse_python, version)
+        paths[key] = MappingProxyType(dict(table))
+    timeout = value.get("timeout", 900)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        raise ConfigError(f"[tool.wh.build] timeout: expected seconds > 0, got {timeout!r}")
+    return BuildConfig(paths["python"], paths["headers"], float(timeout))
 
 
 def _platforms(value: Any) -> Mapping[str, tuple[str, ...]]:

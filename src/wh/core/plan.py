@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from packaging.utils import canonicalize_name
-from packaging.version import Version
 
+from wh.core.built import BuiltWheel
 from wh.core.files import DistFile
 from wh.core.lockfile import LockedRequirement
-from wh.core.selection import Choice, Gap, best, choose, fits, served_by_built
+from wh.core.selection import Choice, Gap, best, choose, fits, hash_ok, pinned, served_by_built
 from wh.core.targets import Target
 
 
@@ -106,24 +106,30 @@ def with_builds(plan: SyncPlan, built: Mapping[str, DistFile | str]) -> SyncPlan
     return SyncPlan(plan.targets, tuple(entries))
 
 
-def with_recorded(plan: SyncPlan, recorded: Sequence[tuple[DistFile, str]]) -> SyncPlan:
-    """Close gaps with wheels the built-wheels record names (built here or imported from a
-    runner): ``recorded`` pairs each such wheel, present with its recorded hash, with the
-    sha256 of the sdist it was made from. A wheel serves a line when that sdist hash is one
-    the line lists and the wheel fits the target, as verify accepts it."""
+def with_recorded(plan: SyncPlan, recorded: Sequence[tuple[BuiltWheel, DistFile]]) -> SyncPlan:
+    """Settle gaps with wheels already in the wheelhouse that the built-wheels record says
+    were built (or cross-built) from an sdist the lock line lists, when one fits the target."""
+    if not recorded:
+        return plan
     entries: list[Entry] = []
     for e in plan.entries:
         if isinstance(e.outcome, Gap):
             req = e.requirement
             wheels = [
-                w
-                for w, sdist_sha256 in recorded
-                if w.name == canonicalize_name(req.name)
-                and str(w.version) == str(Version(req.version))
-                and (not req.hashes or sdist_sha256 in req.hashes)
-                and fits(e.target, w)
+                wheel
+                for record, wheel in recorded
+                if (not req.hashes or record.sdist_sha256 in req.hashes)
+                and wheel.name == canonicalize_name(req.name)
+                and fits(e.target, wheel)
             ]
+            wheels = pinned(req, wheels)
             if wheels:
                 e = replace(e, outcome=Choice(best(e.target, wheels)))
         entries.append(e)
     return SyncPlan(plan.targets, tuple(entries))
+
+
+def sdist_of(req: LockedRequirement, files: Sequence[DistFile]) -> DistFile | None:
+    """The sdist of ``req``'s pinned version whose hash the lock lists, if the index has one."""
+    sdists = [f for f in pinned(req, files) if not f.is_wheel and not f.yanked and hash_ok(req, f)]
+    return min(sdists, key=lambda f: f.filename) if sdists else None

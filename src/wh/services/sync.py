@@ -212,7 +212,9 @@ async def _run(
             built[r.sdist] = parse_dist(r.wheel, sha256=r.wheel_sha256) or "not a wheel"
         for name, why in result.build_failures.items():
             built[name] = why
-    recorded = _recorded_wheels(wheelhouse, [*records, *new_records], hashes)
+    # Wheels in the wheelhouse that the record says were built from a locked sdist (wh build
+    # cross-builds one per target) fill the gaps of the targets they fit.
+    recorded = _in_place(wheelhouse, [*records, *new_records], hashes)
     return (
         with_recorded(with_builds(plan, built), recorded),
         with_recorded(with_builds(other_plan, reused), recorded),
@@ -293,29 +295,24 @@ def _reuse_records(
 ) -> dict[str, DistFile | str]:
     """Wheels built by an earlier sync, still in place, from an sdist the lock still allows."""
     reused: dict[str, DistFile | str] = {}
-    for r in records:
+    for r, wheel in _in_place(wheelhouse, records, hashes):
         allowed = expected.get(r.sdist)
-        if allowed is not None and not _matches(r.sdist_sha256, allowed):
-            continue
+        if allowed is None or _matches(r.sdist_sha256, allowed):
+            reused[r.sdist] = wheel
+    return reused
+
+
+def _in_place(
+    wheelhouse: Path, records: list[BuiltWheel], hashes: HashCache
+) -> list[tuple[BuiltWheel, DistFile]]:
+    """Recorded wheels still in the wheelhouse with the recorded bytes."""
+    found: list[tuple[BuiltWheel, DistFile]] = []
+    for r in records:
         path = wheelhouse / r.wheel
         if path.is_file() and hashes.sha256(path) == r.wheel_sha256:
             wheel = parse_dist(r.wheel, sha256=r.wheel_sha256)
             if wheel is not None:
-                reused[r.sdist] = wheel
-    return reused
-
-
-def _recorded_wheels(
-    wheelhouse: Path, records: list[BuiltWheel], hashes: HashCache
-) -> list[tuple[DistFile, str]]:
-    """Recorded wheels (built or imported) still in place with their recorded bytes, each
-    with the sha256 of its sdist: they close gaps the index cannot."""
-    found: list[tuple[DistFile, str]] = []
-    for r in records:
-        path = wheelhouse / r.wheel
-        wheel = parse_dist(r.wheel, sha256=r.wheel_sha256)
-        if wheel is not None and path.is_file() and hashes.sha256(path) == r.wheel_sha256:
-            found.append((wheel, r.sdist_sha256))
+                found.append((r, wheel))
     return found
 
 
