@@ -49,7 +49,7 @@ def test_sync_keeps_a_recorded_wheel_where_the_index_has_none() -> None:
     pages = {"speedup": [dist(LINUX_WHEEL, LINUX_SHA, "u"), dist("speedup-1.0.tar.gz", SDIST)]}
     plan = plan_sync([LINUX, MAC], [REQ], pages)
     assert isinstance(plan.for_target(MAC)[0].outcome, Gap)
-    settled = with_recorded(plan, [(dist(MAC_WHEEL, MAC_SHA), SDIST)])
+    settled = with_recorded(plan, [(RECORD, dist(MAC_WHEEL, MAC_SHA))])
     outcome = settled.for_target(MAC)[0].outcome
     assert isinstance(outcome, Choice) and outcome.file.filename == MAC_WHEEL
     assert settled.for_target(LINUX) == plan.for_target(LINUX)
@@ -59,5 +59,6 @@ def test_sync_keeps_a_recorded_wheel_where_the_index_has_none() -> None:
 def test_a_recorded_wheel_from_another_sdist_closes_nothing() -> None:
     pages = {"speedup": [dist(LINUX_WHEEL, LINUX_SHA, "u")]}
     plan = plan_sync([MAC], [REQ], pages)
-    settled = with_recorded(plan, [(dist(MAC_WHEEL, MAC_SHA), "e" * 64)])
+    other = BuiltWheel("speedup-1.0.tar.gz", "e" * 64, MAC_WHEEL, MAC_SHA)
+    settled = with_recorded(plan, [(other, dist(MAC_WHEEL, MAC_SHA))])
     assert settled.gaps == plan.gaps

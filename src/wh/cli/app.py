@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, ParamSpec
+from typing import Annotated, NamedTuple, ParamSpec
 
 import typer
 
@@ -394,6 +394,38 @@ def init(project: ProjectOpt = Path()) -> int:
     return 1 if result.lfs_missing else 0
 
 
+class Matrix(StrEnum):
+    github = "github"
+
+
+MatrixOpt = Annotated[
+    Matrix | None,
+    typer.Option(
+        "--matrix",
+        help="Build nothing here: write a CI workflow (github: GitHub Actions with"
+        " cibuildwheel) that builds, on native runners, the wheels the wheelhouse still lacks.",
+    ),
+]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="With --matrix: the workflow file. Default: .github/workflows/wh-wheels.yml at"
+        " the root of the git repository holding the project.",
+        dir_okay=False,
+    ),
+]
+
+
+class MatrixArgs(NamedTuple):
+    project: Path
+    packages: tuple[str, ...]
+    platforms: list[str] | None
+    python: list[str] | None
+    output: Path | None
+
+
 @app.command("build")
 @handled
 def build_command(
@@ -409,6 +441,8 @@ def build_command(
     ] = None,
     format: FormatOpt = Format.text,
     project: ProjectOpt = Path(),
+    matrix: MatrixOpt = None,
+    output: OutputOpt = None,
 ) -> int:
     """Cross-compile, for every target that lacks a file, the pinned sdist FOR THAT TARGET.
 
@@ -421,7 +455,13 @@ def build_command(
     the same bytes) and recorded in wheelhouse/wh-built.json. Needs `pip install
     'wh[build]'`. Exit 0 every target complete, 1 gaps remain (each named with the
     compiler's first error and what would close it), 2 usage error or zig missing.
+
+    With --matrix github: build nothing here; write a GitHub Actions workflow that builds
+    what the wheelhouse still lacks on native runners (see `wh import`).
     """
+    if matrix is not None:
+        args = (project, tuple(packages or ()), _split(platforms), _split(python), output)
+        return build_matrix(MatrixArgs(*args), format)
     return _build(
         BuildArgs(project, tuple(packages or ()), _split(platforms), _split(python), jobs, format),
         render.TerminalReporter(quiet=format is Format.json),
@@ -475,22 +515,12 @@ def run() -> None:
 # --- native runners: the CI matrix out (wh build --matrix github), verified wheels in -------
 
 
-class Matrix(StrEnum):
-    github = "github"
-
-
-def build_matrix(
-    project: Path,
-    platforms: str | None,
-    python: str | None,
-    output: Path | None,
-    format: Format,
-) -> int:
+def build_matrix(args: MatrixArgs, format: Format) -> int:
     """`wh build --matrix github`: write the workflow for the gaps left, say what it builds."""
     from wh.cli.render_runners import matrix_json, matrix_text
     from wh.services.matrix import MatrixOptions, write_matrix
 
-    options = MatrixOptions(project, _split(platforms), _split(python), output)
+    options = MatrixOptions(*args)
     result = write_matrix(options, render.TerminalReporter(quiet=format is Format.json))
     if format is Format.json:
         print(matrix_json(result))

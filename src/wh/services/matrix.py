@@ -27,6 +27,7 @@ DEFAULT_OUTPUT = Path(".github/workflows/wh-wheels.yml")
 @dataclass(frozen=True, slots=True)
 class MatrixOptions:
     project: Path = Path()
+    packages: tuple[str, ...] = ()  # empty: every package a target lacks
     platforms: Sequence[str] | None = None
     python: Sequence[str] | None = None
     output: Path | None = None  # None: .github/workflows/wh-wheels.yml at the repository root
@@ -56,7 +57,10 @@ def write_matrix(options: MatrixOptions, reporter: Reporter | None = None) -> Ma
     reporter = reporter or Silent()
     house = load_house(options.project, options.platforms, options.python)
     output = options.output or default_output(house.project)
-    needs = [Need(t, r) for t, r in house.gaps()]
+    wanted = {canonicalize_name(p) for p in options.packages}
+    needs = [
+        Need(t, r) for t, r in house.gaps() if not wanted or canonicalize_name(r.name) in wanted
+    ]
     names = sorted({canonicalize_name(n.requirement.name) for n in needs})
     pages = index_pages(house, names, reporter)
     try:
