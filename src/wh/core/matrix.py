@@ -27,7 +27,8 @@ from packaging.utils import canonicalize_name
 
 from wh.core.files import DistFile
 from wh.core.lockfile import LockedRequirement
-from wh.core.selection import locked_sdist
+from wh.core.plan import sdist_of
+from wh.core.selection import pinned
 from wh.core.targets import Target
 
 
@@ -135,6 +136,21 @@ class Unbuildable:
 class Matrix:
     jobs: tuple[Job, ...]
     unbuildable: tuple[Unbuildable, ...]
+
+
+def locked_sdist(req: LockedRequirement, files: Sequence[DistFile]) -> DistFile | str:
+    """The sdist of ``req``'s pinned version whose sha256 the lock lists, or why there is none.
+
+    A runner builds from it after checking that hash, and ``wh import`` records it, so a lock
+    line without hashes (nothing to check the download against) has none either."""
+    if not req.hashes:
+        return f"{req.name} {req.version}: the lock lists no hash to check its sdist against"
+    sdist = sdist_of(req, files)
+    if sdist is not None and sdist.sha256 in req.hashes:
+        return sdist
+    if any(not f.is_wheel for f in pinned(req, files)):
+        return f"{req.name} {req.version}: no sdist on the index has a hash the lock lists"
+    return f"{req.name} {req.version}: the index has no sdist to build from"
 
 
 def runner_for(target: Target) -> Runner | str:

@@ -139,19 +139,3 @@ def served_by_built(target: Target, sdist: DistFile, wheel: DistFile) -> Choice 
         f"build a wheel on a {target.platform.tag} machine with CPython {target.python_short}"
         " and add it to the index",
     )
-
-
-def locked_sdist(req: LockedRequirement, files: Sequence[DistFile]) -> DistFile | str:
-    """The sdist of ``req``'s pinned version whose sha256 the lock lists, or why there is none.
-
-    A runner builds from it and ``wh import`` records its hash, so a lock line without hashes
-    (nothing to check the download against) has none either."""
-    if not req.hashes:
-        return f"{req.name} {req.version}: the lock lists no hash to check its sdist against"
-    sdists = [f for f in pinned(req, files) if not f.is_wheel and not f.yanked]
-    locked = [f for f in sdists if f.sha256 is not None and f.sha256 in req.hashes]
-    if locked:
-        return min(locked, key=lambda f: f.filename)
-    if sdists:
-        return f"{req.name} {req.version}: no sdist on the index has a hash the lock lists"
-    return f"{req.name} {req.version}: the index has no sdist to build from"

@@ -28,8 +28,9 @@ from wh.core.binaries import binary_problems
 from wh.core.built import RECORD_NAME, BuiltWheel, render_record
 from wh.core.files import DistFile, parse_dist, safe_filename
 from wh.core.lockfile import LockedRequirement
+from wh.core.matrix import locked_sdist
 from wh.core.metadata import MetadataError, parse_metadata
-from wh.core.selection import fits, locked_sdist
+from wh.core.selection import fits
 from wh.core.targets import Target
 from wh.core.wheelcheck import wheel_problems
 from wh.errors import UsageError
