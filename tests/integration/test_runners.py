@@ -227,14 +227,21 @@ def _broken_record(directory: Path, binaries: dict[str, bytes]) -> Path:
     return broken
 
 
+def _truncated_binary(directory: Path) -> Path:
+    """A Mach-O header cut short: refused with a reason, never a traceback."""
+    stub = bytes.fromhex("cffaedfe0c000001") + b"\0" * 8
+    return speedup_wheel(directory, "1.0", "311", "macosx_14_0_arm64", stub, "darwin")
+
+
 @pytest.mark.parametrize(
     ("make", "reason"),
     [
         (lambda d, p, b: _linux_renamed(d, p), "is not a Mach-O binary"),
         (lambda d, p, b: _other_version(d, b), "the lock pins speedup 1.0, not 1.1"),
         (lambda d, p, b: _broken_record(d, b), "sha256 differs from RECORD"),
+        (lambda d, p, b: _truncated_binary(d), "unreadable binary headers"),
     ],
-    ids=["linux-binary-under-macos-name", "another-version", "broken-record"],
+    ids=["linux-binary-under-macos-name", "another-version", "broken-record", "truncated"],
 )
 def test_refused_wheels_leave_the_wheelhouse_unchanged(
     gap: tuple[Project, SimpleIndex],

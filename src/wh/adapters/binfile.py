@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import tempfile
 import zipfile
 from pathlib import Path
@@ -72,7 +73,7 @@ def read_binary(path: str, data: bytes) -> Binary:
             return _read_elf(path, data)
         if data[:4] in _MACHO_MAGICS:
             return _read_macho(path, data)
-    except (ELFError, ValueError, KeyError, IndexError, AttributeError) as exc:
+    except (ELFError, ValueError, KeyError, IndexError, AttributeError, struct.error) as exc:
         raise BinaryReadError(f"{path}: unreadable binary headers: {exc}") from None
     return Binary(path, "other", (), None, None, ())
 

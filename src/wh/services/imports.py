@@ -100,7 +100,8 @@ def import_wheels(options: ImportOptions, reporter: Reporter | None = None) -> I
         names = sorted({d.name for c in candidates if (d := _locked_dist(house, c))})
         pages = index_pages(house, names, reporter)
         taken: list[tuple[Candidate, Accepted]] = []
-        for candidate in candidates:
+        for n, candidate in enumerate(candidates, 1):
+            reporter.info(f"[{n}/{len(candidates)}] checking {candidate.source}")
             outcome = _judge(house, candidate, gaps, pages)
             if isinstance(outcome, Refused):
                 result.refused.append(outcome)
