@@ -42,14 +42,22 @@ def matrix_json(result: MatrixResult) -> str:
             for job in result.matrix.jobs
         ],
         "unbuildable": [asdict(u) for u in result.matrix.unbuildable],
+        "syncable": list(result.syncable),
     }
     return json.dumps(data, indent=2)
 
 
 def matrix_text(result: MatrixResult) -> None:
     matrix = result.matrix
+    if result.syncable:
+        say((f"{len(result.syncable)} gap(s)", "red"), " the index fills: run wh sync first")
+        for line in result.syncable:
+            say(f"  {line}")
     if not result.gaps:
-        say("no gap: every target has a file for every lock line; no workflow written")
+        if result.syncable:
+            say("no workflow written: no gap is left for a runner once wh sync has run")
+        else:
+            say("no gap: every target has a file for every lock line; no workflow written")
         return
     if matrix.jobs:
         built = sum(len(b.targets) for j in matrix.jobs for b in j.builds)

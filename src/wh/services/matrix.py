@@ -8,7 +8,7 @@ addresses); with no gap there is nothing to read and nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,9 @@ from packaging.utils import canonicalize_name
 
 from wh.adapters import git
 from wh.adapters.fs import atomic_write
+from wh.core.files import DistFile
 from wh.core.matrix import Matrix, MatrixError, Need, plan_matrix, render_workflow
+from wh.core.selection import Choice, Gap, choose
 from wh.errors import UsageError
 from wh.services.house import index_pages, load_house
 from wh.services.report import Reporter, Silent
@@ -39,6 +41,7 @@ class MatrixResult:
     matrix: Matrix
     gaps: int
     written: bool  # False: no gap, or the file already held these bytes
+    syncable: tuple[str, ...] = ()  # "target: package version" gaps wh sync fills, not runners
 
     @property
     def exit_code(self) -> int:
@@ -63,6 +66,9 @@ def write_matrix(options: MatrixOptions, reporter: Reporter | None = None) -> Ma
     ]
     names = sorted({canonicalize_name(n.requirement.name) for n in needs})
     pages = index_pages(house, names, reporter)
+    # What the index serves (or sync builds here) is sync's job, not a runner's.
+    syncable = [n for n in needs if isinstance(_choose(n, pages), Choice)]
+    needs = [n for n in needs if n not in syncable]
     try:
         matrix = plan_matrix(needs, pages)
         text = render_workflow(matrix, output.name) if matrix.jobs else None
@@ -72,7 +78,15 @@ def write_matrix(options: MatrixOptions, reporter: Reporter | None = None) -> Ma
     if text is not None and written:
         output.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(output, text.encode())
-    return MatrixResult(output, matrix, len(needs), written)
+    labels = tuple(
+        f"{n.target.name}: {n.requirement.name} {n.requirement.version}" for n in syncable
+    )
+    return MatrixResult(output, matrix, len(needs), written, labels)
+
+
+def _choose(need: Need, pages: Mapping[str, Sequence[DistFile]]) -> Choice | Gap:
+    req = need.requirement
+    return choose(need.target, req, pages.get(canonicalize_name(req.name), ()))
 
 
 def _current(path: Path) -> bytes | None:
