@@ -128,3 +128,27 @@ class PlanCache:
 
     def put(self, key: str, data: Any) -> None:
         _save(self.directory / f"{key}.json", data)
+
+
+class DigestCache:
+    """Values derived from a file's content alone, remembered by its sha256 (and a key of the
+    rules that derived them): a wheel already judged is not opened again."""
+
+    def __init__(self, name: str, *, enabled: bool = True) -> None:
+        self.path = cache_dir() / f"{name}.json"
+        self.enabled = enabled
+        loaded = _load(self.path) if enabled else None
+        self._entries: dict[str, Any] = loaded if isinstance(loaded, dict) else {}
+        self._dirty = False
+
+    def get(self, key: str) -> Any:
+        return self._entries.get(key) if self.enabled else None
+
+    def put(self, key: str, value: Any) -> None:
+        self._entries[key] = value
+        self._dirty = True
+
+    def save(self) -> None:
+        if self.enabled and self._dirty:
+            _save(self.path, self._entries)
+            self._dirty = False

@@ -29,6 +29,7 @@ CLOSURE = "closure"  # a wheel requires something the lock lacks on that target
 UNUSED = "unused"  # no configured target uses the file
 ATTRIBUTES = "gitattributes"  # wheels not routed through git-lfs
 NOT_LFS = "not-lfs"  # a wheel committed or staged as a raw blob
+BINARY = "binary"  # a compiled member does not fit the wheel's platform or Python tag
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,3 +316,21 @@ def _holds(target: Target, marker: object, extras: set[str]) -> bool:
     assert isinstance(marker, Marker)
     env = dict(target.environment)
     return any(marker.evaluate({**env, "extra": e}) for e in ("", *sorted(extras)))
+
+
+def binary_findings(filename: str, problems: Sequence[str]) -> list[Finding]:
+    """One finding per way a wheel's compiled members do not fit its tags."""
+    dist = parse_dist(filename)
+    name = dist.name if dist is not None else filename.split("-", 1)[0]
+    return [
+        Finding(
+            BINARY,
+            "",
+            name,
+            filename,
+            f"{filename}: {problem}",
+            "the wheel would fail to import where its tag says it fits: remove it and rebuild"
+            " it for that target (wh build), or fetch the right file (wh sync)",
+        )
+        for problem in problems
+    ]

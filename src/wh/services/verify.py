@@ -17,15 +17,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from wh.adapters import git
-from wh.adapters.cache import HashCache, StatCache
+from wh.adapters.binfile import BinaryReadError, read_binaries
+from wh.adapters.cache import DigestCache, HashCache, StatCache
 from wh.adapters.project import Reader, load_config, read_lockfiles
 from wh.adapters.wheelfile import read_metadata
+from wh.core.binaries import binary_problems
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError, parse_record
 from wh.core.config import Config, make_targets, select_platforms
 from wh.core.files import is_dist_filename
 from wh.core.lfs import Pointer, parse_pointer
 from wh.core.metadata import MetadataError, from_fields
-from wh.core.verify import ATTRIBUTES, NOT_LFS, Finding, HouseFile, Report, verify
+from wh.core.verify import (
+    ATTRIBUTES,
+    NOT_LFS,
+    Finding,
+    HouseFile,
+    Report,
+    binary_findings,
+    verify,
+)
 from wh.errors import UsageError
 
 
@@ -91,10 +101,37 @@ def run_verify(options: VerifyOptions) -> Report:
     report = verify(
         selected, configured, requirements, files, records, closure=not options.pointers
     )
-    report.findings = extra + report.findings
+    report.findings = extra + report.findings + _binaries(wheelhouse, files, hashes)
     report.notes += notes
     hashes.save()
     return report
+
+
+_BINARY_RULES = "1"  # bump when wh.core.binaries judges differently: cached verdicts expire
+
+
+def _binaries(wheelhouse: Path, files: list[HouseFile], hashes: HashCache) -> list[Finding]:
+    """Each platform wheel's compiled members against its tags; judged once per content
+    (cached by sha256). A wheel whose content is not at hand (LFS not fetched) is skipped."""
+    cache = DigestCache("binaries", enabled=hashes.enabled)
+    findings: list[Finding] = []
+    for f in files:
+        if not f.filename.endswith(".whl") or f.filename.endswith("-any.whl"):
+            continue
+        key = f"{_BINARY_RULES}:{f.sha256}:{f.filename}"
+        problems = cache.get(key)
+        if not isinstance(problems, list):
+            path = wheelhouse / f.filename
+            if not path.is_file() or hashes.sha256(path) != f.sha256:
+                continue
+            try:
+                problems = binary_problems(f.filename, read_binaries(path))
+            except BinaryReadError as exc:
+                problems = [str(exc)]
+            cache.put(key, problems)
+        findings += binary_findings(f.filename, [str(p) for p in problems])
+    cache.save()
+    return findings
 
 
 def _blob_text(repo: Path, blob: str | None) -> str:
