@@ -17,6 +17,7 @@ import typer
 
 from wh import __version__
 from wh.cli import render
+from wh.errors import UsageError as WhUsageError
 from wh.errors import WhError
 
 app = typer.Typer(
@@ -459,6 +460,8 @@ def build_command(
     With --matrix github: build nothing here; write a GitHub Actions workflow that builds
     what the wheelhouse still lacks on native runners (see `wh import`).
     """
+    if matrix is None and output is not None:
+        raise WhUsageError("--output: only with --matrix github", hint="wh build --matrix github")
     if matrix is not None:
         args = (project, tuple(packages or ()), _split(platforms), _split(python), output)
         return build_matrix(MatrixArgs(*args), format)
@@ -536,6 +539,7 @@ def import_command(
         list[Path],
         typer.Argument(
             help="Wheels, directories holding wheels (searched below), or artifact zips.",
+            metavar="PATH...",
             show_default=False,
         ),
     ],
