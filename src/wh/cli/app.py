@@ -11,13 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NamedTuple, ParamSpec
+from typing import TYPE_CHECKING, Annotated, ParamSpec
 
 import typer
 
 from wh import __version__
 from wh.cli import render
-from wh.errors import UsageError as WhUsageError
 from wh.errors import WhError
 
 app = typer.Typer(
@@ -395,6 +394,10 @@ def init(project: ProjectOpt = Path()) -> int:
     return 1 if result.lfs_missing else 0
 
 
+if TYPE_CHECKING:
+    from wh.services.matrix import MatrixOptions
+
+
 class Matrix(StrEnum):
     github = "github"
 
@@ -417,14 +420,6 @@ OutputOpt = Annotated[
         dir_okay=False,
     ),
 ]
-
-
-class MatrixArgs(NamedTuple):
-    project: Path
-    packages: tuple[str, ...]
-    platforms: list[str] | None
-    python: list[str] | None
-    output: Path | None
 
 
 @app.command("build")
@@ -461,10 +456,16 @@ def build_command(
     what the wheelhouse still lacks on native runners (see `wh import`).
     """
     if matrix is None and output is not None:
-        raise WhUsageError("--output: only with --matrix github", hint="wh build --matrix github")
+        from wh.errors import UsageError
+
+        raise UsageError("--output: only with --matrix github", hint="wh build --matrix github")
     if matrix is not None:
-        args = (project, tuple(packages or ()), _split(platforms), _split(python), output)
-        return build_matrix(MatrixArgs(*args), format)
+        from wh.services.matrix import MatrixOptions
+
+        options = MatrixOptions(
+            project, tuple(packages or ()), _split(platforms), _split(python), output
+        )
+        return build_matrix(options, format)
     return _build(
         BuildArgs(project, tuple(packages or ()), _split(platforms), _split(python), jobs, format),
         render.TerminalReporter(quiet=format is Format.json),
@@ -518,12 +519,11 @@ def run() -> None:
 # --- native runners: the CI matrix out (wh build --matrix github), verified wheels in -------
 
 
-def build_matrix(args: MatrixArgs, format: Format) -> int:
+def build_matrix(options: MatrixOptions, format: Format) -> int:
     """`wh build --matrix github`: write the workflow for the gaps left, say what it builds."""
     from wh.cli.render_runners import matrix_json, matrix_text
-    from wh.services.matrix import MatrixOptions, write_matrix
+    from wh.services.matrix import write_matrix
 
-    options = MatrixOptions(*args)
     result = write_matrix(options, render.TerminalReporter(quiet=format is Format.json))
     if format is Format.json:
         print(matrix_json(result))
