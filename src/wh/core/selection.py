@@ -115,10 +115,7 @@ def wheel_hint(target: Target, req: LockedRequirement, files: Sequence[DistFile]
         {f.version for f in files if fits(target, f) and not f.version.is_prerelease},
         reverse=True,
     )
-    build = (
-        f"build a wheel on a {target.platform.tag} machine with CPython {target.python_short}"
-        " and add it to the index"
-    )
+    build = build_elsewhere(target)
     if versions and versions[0] > current:
         newest = versions[0]
         return (
@@ -136,6 +133,13 @@ def served_by_built(target: Target, sdist: DistFile, wheel: DistFile) -> Choice 
     return Gap(
         f"{sdist.name} {sdist.version}: no wheel for {where}, only an sdist that builds native"
         f" code (built here: {wheel.filename})",
+        build_elsewhere(target),
+    )
+
+
+def build_elsewhere(target: Target) -> str:
+    """The hint for a wheel only a machine of ``target``'s kind can build."""
+    return (
         f"build a wheel on a {target.platform.tag} machine with CPython {target.python_short}"
-        " and add it to the index",
+        " (wh build --matrix github writes a CI workflow that does), then wh import it"
     )
