@@ -152,7 +152,7 @@ def test_the_matrix_builds_exactly_the_gap_and_passes_schema_and_zizmor(
 def test_importing_correct_macos_wheels_makes_verify_pass(
     gap: tuple[Project, SimpleIndex], binaries: dict[str, bytes], tmp_path: Path
 ) -> None:
-    project, _ = gap
+    project, index = gap
     project.sync()
     artifacts = tmp_path / "wh-wheels"
     for arch in MACOS:
@@ -180,6 +180,14 @@ def test_importing_correct_macos_wheels_makes_verify_pass(
     again = project.wh("import", str(artifacts))  # the same bytes again: nothing to do
     assert again.code == 0, again.output
     assert "already imported" in again.stdout
+
+    pex = 'output = "dist/app.pex"\n'
+    project.write(index.url, extra=f'[tool.wh.pex.app]\nentry-point = "speedup:main"\n{pex}')
+    built = project.wh("pex")  # pex takes them as it takes any locked wheel
+    assert built.code == 0, built.output
+    inspected = project.wh("inspect", str(project.dir / "dist" / "app.pex"))
+    assert inspected.code == 0, inspected.output
+    assert "macosx_14_0_arm64.whl" in inspected.stdout
 
     synced = project.sync()  # sync keeps them and sees no gap
     assert synced.code == 0, synced.output

@@ -58,6 +58,8 @@ def matrix_text(result: MatrixResult) -> None:
             say("no workflow written: no gap is left for a runner once wh sync has run")
         else:
             say("no gap: every target has a file for every lock line; no workflow written")
+        if result.output.exists():
+            say(("note: ", "dim"), f"{result.output} builds what is no longer missing: remove it")
         return
     if matrix.jobs:
         built = sum(len(b.targets) for j in matrix.jobs for b in j.builds)
