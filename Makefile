@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench git-lfs clean
+.PHONY: demo test lint typecheck pytest bench git-lfs cross-tools clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,17 @@ git-lfs:
 	    exit 1; \
 	  fi; }
 
+# wh build's tests import an aarch64 wheel into Debian's aarch64 CPython under qemu-user,
+# in an arm64 root made with mmdebstrap (without them, and not root, those tests skip).
+cross-tools:
+	@{ command -v qemu-aarch64 && command -v mmdebstrap; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing qemu-user and mmdebstrap from the OS packages"; \
+	    apt-get update -qq && apt-get install -y -qq qemu-user mmdebstrap >/dev/null; \
+	  else \
+	    echo "qemu-user and mmdebstrap are missing: the aarch64 import test will skip (apt-get install qemu-user mmdebstrap)" >&2; \
+	  fi; }
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
@@ -30,7 +41,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict src
 
-pytest: $(STAMP) git-lfs
+pytest: $(STAMP) git-lfs cross-tools
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest
@@ -49,6 +60,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_verify.py
 	$(BIN)/python benchmarks/bench_lock.py
 	$(BIN)/python benchmarks/bench_pex.py
+	PIP_CONFIG_FILE=/dev/null $(BIN)/python benchmarks/bench_build.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

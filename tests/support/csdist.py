@@ -14,6 +14,7 @@ from pathlib import Path
 from tests.support.wh_test_backend import ZIP_DATE, dist_name
 
 _C = r"""
+#define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
 #include <string.h>

@@ -65,7 +65,10 @@ class Interpreter:
 def find_zig() -> Zig:
     """The zig binary the ``ziglang`` wheel ships (``python -m ziglang`` is not importable
     inside pip's build isolation, so builds call the binary)."""
-    spec = importlib.util.find_spec("ziglang")
+    try:
+        spec = importlib.util.find_spec("ziglang")
+    except (ImportError, ValueError):  # a broken or blocked install
+        spec = None
     origin = spec.origin if spec is not None else None
     binary = Path(origin).with_name("zig") if origin else None
     if binary is None or not binary.is_file():
@@ -89,37 +92,56 @@ def _zig_version(binary: str) -> str:
 
 def find_interpreter(version: str, configured: Mapping[str, str]) -> Interpreter | None:
     """A local CPython ``version`` with its headers and pip, or None."""
-    for candidate in _candidates(version, configured):
+    return _find_interpreter(version, tuple(sorted(configured.items())))
+
+
+@functools.cache
+def _find_interpreter(version: str, configured: tuple[tuple[str, str], ...]) -> Interpreter | None:
+    for candidate in _candidates(version, dict(configured)):
         found = _probe(str(candidate))
         if found is not None and found.version == version:
             return found
-    return None
+    found = _probe(_uv_find(version)) if _uv_find(version) else None
+    return found if found is not None and found.version == version else None
 
 
 def _candidates(version: str, configured: Mapping[str, str]) -> list[Path]:
+    """Configured first, then pyenv's versions directory (its shims answer only for the active
+    version, and slowly), then PATH without pyenv's shims."""
     found: list[Path] = []
     if version in configured:
         found.append(Path(configured[version]).expanduser())
-    if on_path := shutil.which(f"python{version}"):
-        found.append(Path(on_path))
     pyenv = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
     if pyenv.is_dir():
         for d in sorted(pyenv.glob(f"{version}.*"), reverse=True):
             found.append(d / "bin" / f"python{version}")
-    if uv := shutil.which("uv") or _beside_python("uv"):
-        env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
-        with contextlib.suppress(OSError, subprocess.SubprocessError):
-            proc = subprocess.run(
-                [uv, "python", "find", version],
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=30,
-                check=False,
-            )
-            if proc.returncode == 0 and proc.stdout.strip():
-                found.append(Path(proc.stdout.strip()))
+    path = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if "/shims" not in p
+    )
+    if on_path := shutil.which(f"python{version}", path=path):
+        found.append(Path(on_path))
     return found
+
+
+@functools.cache
+def _uv_find(version: str) -> str:
+    """``uv python find`` (never downloading): uv-managed interpreters."""
+    uv = shutil.which("uv") or _beside_python("uv")
+    if uv is None:
+        return ""
+    env = dict(os.environ, UV_PYTHON_DOWNLOADS="never")
+    try:
+        proc = subprocess.run(
+            [uv, "python", "find", version],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return proc.stdout.strip() if proc.returncode == 0 else ""
 
 
 def _beside_python(name: str) -> str | None:

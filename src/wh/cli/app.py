@@ -8,7 +8,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ParamSpec
@@ -18,6 +18,9 @@ import typer
 from wh import __version__
 from wh.cli import render
 from wh.errors import WhError
+
+if TYPE_CHECKING:
+    from wh.services.build import BuildOptions
 
 app = typer.Typer(
     name="wh",
@@ -216,10 +219,10 @@ def sync(
 
     reporter = render.TerminalReporter(quiet=quiet or format is Format.json)
     if build:
-        return _build(
-            BuildArgs(project, (), _split(platforms), _split(python), None, format, prune),
-            reporter,
-        )
+        from wh.services.build import BuildOptions
+
+        to_build = BuildOptions(project, (), _split(platforms), _split(python), prune=prune)
+        return _build(to_build, format, reporter)
     options = SyncOptions(
         project=project, platforms=_split(platforms), python=_split(python), prune=prune, jobs=jobs
     )
@@ -462,41 +465,28 @@ def build_command(
     if matrix is not None:
         from wh.services.matrix import MatrixOptions
 
-        options = MatrixOptions(
+        matrix_options = MatrixOptions(
             project, tuple(packages or ()), _split(platforms), _split(python), output
         )
-        return build_matrix(options, format)
-    return _build(
-        BuildArgs(project, tuple(packages or ()), _split(platforms), _split(python), jobs, format),
-        render.TerminalReporter(quiet=format is Format.json),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class BuildArgs:
-    project: Path
-    packages: tuple[str, ...]
-    platforms: list[str] | None
-    python: list[str] | None
-    jobs: int | None
-    format: Format
-    prune: bool = True
-
-
-def _build(args: BuildArgs, reporter: render.TerminalReporter) -> int:
-    from wh.services.build import BuildOptions, build
+        return build_matrix(matrix_options, format)
+    from wh.services.build import BuildOptions
 
     options = BuildOptions(
-        project=args.project,
-        packages=args.packages,
-        platforms=args.platforms,
-        python=args.python,
-        prune=args.prune,
+        project=project,
+        packages=tuple(packages or ()),
+        platforms=_split(platforms),
+        python=_split(python),
     )
-    if args.jobs is not None:
-        options = replace(options, jobs=args.jobs)
+    if jobs is not None:
+        options = replace(options, jobs=jobs)
+    return _build(options, format, render.TerminalReporter(quiet=format is Format.json))
+
+
+def _build(options: BuildOptions, format: Format, reporter: render.TerminalReporter) -> int:
+    from wh.services.build import build
+
     result = build(options, reporter)
-    if args.format is Format.json:
+    if format is Format.json:
         print(render.build_json(result))
     else:
         render.build_text(result)

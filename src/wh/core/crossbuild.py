@@ -133,6 +133,7 @@ _NOISE = (
 )
 _ERROR = re.compile(r"(?:^|[\s:])(?:fatal error|error)(?::|\[)|^ERROR:|Error: ", re.IGNORECASE)
 _HEADER = re.compile(r"'?([\w./+-]+\.h(?:pp)?)'? file not found|([\w./+-]+\.h): No such file")
+_NO_BACKEND = re.compile(r"No matching distribution found for ([^\s;]+)")
 _RUST = re.compile(r"rust|cargo|maturin|setuptools[-_]rust", re.IGNORECASE)
 
 
@@ -152,6 +153,11 @@ def first_error(output: str) -> str:
 def failure_hint(output: str, target: str) -> str:
     """What would close a gap left by a failed cross build for ``target``."""
     error = first_error(output)
+    if m := _NO_BACKEND.search(output):
+        return (
+            f"the index lacks {m[1]}, which the sdist needs to build: add it to the index"
+            " (pip wheel fetches a build's requirements from it)"
+        )
     if m := _HEADER.search(error):
         header = m[1] or m[2]
         return (

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -113,6 +114,9 @@ class _Context:
     config: Config
     wheelhouse: Path
     index_urls: list[str]
+    # sdists that built a pure (-any) wheel: their other targets take that wheel, unbuilt
+    pure: dict[str, BuiltWheel] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResult:
@@ -126,6 +130,7 @@ def build(options: BuildOptions, reporter: Reporter | None = None) -> BuildResul
         python=options.python,
         prune=options.prune,
         jobs=options.download_jobs,
+        build_sdists=False,  # every sdist is built here, for its targets
     )
     first = sync(sync_options, reporter)
     wanted = {canonicalize_name(p) for p in options.packages}
@@ -252,6 +257,10 @@ def _run_jobs(
 def _build_one(job: _Job, context: _Context) -> tuple[BuiltWheel, float] | BuildFailure:
     """One sdist for one target; a failure is a value, never an exception."""
     started = time.monotonic()
+    with context.lock:
+        pure = context.pure.get(job.sdist_name)
+    if pure is not None:
+        return replace(pure, targets=(job.target.name,)), 0.0
     settings = context.config.build
     interpreter = find_interpreter(job.spec.python, settings.python)
     if interpreter is None:
@@ -325,6 +334,9 @@ def _place(
         builder="zig",
         toolchain=context.zig.label,
     )
+    if pure:
+        with context.lock:
+            context.pure[job.sdist_name] = record
     return record, time.monotonic() - started
 
 

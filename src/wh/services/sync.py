@@ -44,6 +44,7 @@ class SyncOptions:
     python: Sequence[str] | None = None  # None: the configured versions
     prune: bool = True
     jobs: int = 8
+    build_sdists: bool = True  # False: leave sdists to `wh build` (it cross-builds per target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +157,17 @@ def _sync(
             )
     records = _read_record(wheelhouse, reporter)
     plan, other_plan, new_records = asyncio.run(
-        _run(session, wheelhouse, selected, others, requirements, records, hashes, result)
+        _run(
+            session,
+            wheelhouse,
+            selected,
+            others,
+            requirements,
+            records,
+            hashes,
+            result,
+            options.build_sdists,
+        )
     )
     keep = _used(plan) | _used(other_plan)
     _write_record(wheelhouse, [r for r in [*records, *new_records] if r.wheel in keep])
@@ -177,6 +188,7 @@ async def _run(
     records: list[BuiltWheel],
     hashes: HashCache,
     result: SyncResult,
+    build: bool = True,
 ) -> tuple[SyncPlan, SyncPlan, list[BuiltWheel]]:
     """Read the index, plan, download what is missing and build the sdists, in one session.
 
@@ -206,7 +218,7 @@ async def _run(
         result.errors.extend(errors)
         reused = _reuse_records(wheelhouse, records, hashes, expected)
         built: dict[str, DistFile | str] = dict(reused)
-        to_build = [s for s in plan.builds if s.filename not in reused]
+        to_build = [s for s in plan.builds if s.filename not in reused and build]
         new_records = await _build_all(session, wheelhouse, to_build, expected, hashes, result)
         for r in new_records:
             built[r.sdist] = parse_dist(r.wheel, sha256=r.wheel_sha256) or "not a wheel"
