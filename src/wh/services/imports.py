@@ -127,18 +127,18 @@ def _close(
         for t, r in gaps
         if t.name not in accepted.targets
         or canonicalize_name(r.name) != dist.name
-        or not _same_version(r, dist)
+        or not _is_version(r.version, dist)
     ]
 
 
 def _lines(house: House, dist: DistFile) -> list[LockedRequirement]:
     """The lock lines pinning ``dist``'s project at its version."""
-    return [r for r in _pins(house, dist) if _same_version(r, dist)]
+    return [r for r in _pins(house, dist) if _is_version(r.version, dist)]
 
 
-def _same_version(req: LockedRequirement, dist: DistFile) -> bool:
+def _is_version(text: str, dist: DistFile) -> bool:
     try:
-        return Version(req.version) == dist.version
+        return Version(text) == dist.version
     except InvalidVersion:
         return False
 
@@ -240,10 +240,12 @@ def _content_problems(path: Path) -> list[str]:
         return [str(exc)]
     problems = wheel_problems(path.name, contents)
     dist = parse_dist(path.name)
-    if contents.metadata is not None and dist is not None:
+    if contents.metadata is None:
+        problems.append("its .dist-info/METADATA is missing")
+    elif dist is not None:
         try:
             meta = parse_metadata(contents.metadata)
-            if canonicalize_name(meta.name) != dist.name or meta.version != str(dist.version):
+            if canonicalize_name(meta.name) != dist.name or not _is_version(meta.version, dist):
                 problems.append(f"METADATA says {meta.name} {meta.version}")
         except MetadataError as exc:
             problems.append(str(exc))
