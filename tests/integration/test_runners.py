@@ -278,3 +278,15 @@ def test_refused_wheels_leave_the_wheelhouse_unchanged(
     assert snapshot(project.wheelhouse) == before
     text = project.wh("import", str(wheel))
     assert text.code == 1 and reason in text.stdout
+
+
+def test_nothing_to_import_is_a_usage_error(
+    gap: tuple[Project, SimpleIndex], tmp_path: Path
+) -> None:
+    project, _ = gap
+    missing = project.wh("import", str(tmp_path / "nowhere"))
+    assert missing.code == 2 and "no such file or directory" in missing.stderr
+    (tmp_path / "empty").mkdir()
+    empty = project.wh("import", str(tmp_path / "empty"))
+    assert empty.code == 2 and "no wheel (*.whl) there" in empty.stderr
+    assert not project.wheelhouse.exists()
