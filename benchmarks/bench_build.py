@@ -47,7 +47,8 @@ def run(cmd: Sequence[str | Path], env: dict[str, str]) -> float:
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(
-            f"failed ({proc.returncode}): {' '.join(map(str, cmd))}\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
+            f"failed ({proc.returncode}): {' '.join(map(str, cmd))}\n"
+            f"{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}"
         )
     return elapsed
 
