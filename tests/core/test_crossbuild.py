@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from wh.core.built import BuiltWheel
 from wh.core.crossbuild import CrossError, cross_spec, failure_hint, first_error, retagged
-from wh.core.files import parse_dist
+from wh.core.files import DistFile, parse_dist
 from wh.core.lockfile import parse_lockfile
-from wh.core.plan import sdist_of
+from wh.core.plan import SyncPlan, plan_sync, sdist_of, with_builds, with_recorded
+from wh.core.selection import Choice, Gap
 from wh.core.targets import make_target
 
 SPECS = [
@@ -116,3 +118,47 @@ def test_sdist_of_takes_the_locked_sdist_of_the_pinned_version() -> None:
     chosen = sdist_of(req, [f for f in files if f is not None])
     assert chosen is not None and chosen.filename == "p-1.0.tar.gz"
     assert sdist_of(req, []) is None
+
+
+# --- with_recorded: cross-built wheels fill the gaps they fit ---------------------------------
+
+SDIST_SHA = "c" * 64
+
+
+def _plan_with_gap(target_tag: str) -> tuple[SyncPlan, list[tuple[BuiltWheel, DistFile]]]:
+    text = f"cfast==1.0 --hash=sha256:{SDIST_SHA}\n"
+    (req,) = parse_lockfile("r.txt", {"r.txt": text}.__getitem__).requirements
+    target = make_target("3.12", target_tag)
+    sdist = parse_dist("cfast-1.0.tar.gz", sha256=SDIST_SHA)
+    assert sdist is not None
+    plan = with_builds(plan_sync([target], [req], {"cfast": [sdist]}), {sdist.filename: "no"})
+    recorded = []
+    for name, sdist_sha in (
+        ("cfast-1.0-cp312-cp312-manylinux_2_28_aarch64.whl", SDIST_SHA),
+        ("cfast-1.0-cp312-cp312-macosx_11_0_arm64.whl", "d" * 64),  # from another sdist
+    ):
+        wheel = parse_dist(name, sha256="e" * 64)
+        assert wheel is not None
+        recorded.append((BuiltWheel(sdist.filename, sdist_sha, name, "e" * 64), wheel))
+    return plan, recorded
+
+
+def test_a_recorded_wheel_fills_the_gap_of_the_target_it_fits() -> None:
+    plan, recorded = _plan_with_gap("manylinux_2_28_aarch64")
+    assert isinstance(plan.entries[0].outcome, Gap)
+    (entry,) = with_recorded(plan, recorded).entries
+    assert isinstance(entry.outcome, Choice)
+    assert entry.outcome.file.filename == "cfast-1.0-cp312-cp312-manylinux_2_28_aarch64.whl"
+
+
+@pytest.mark.parametrize(
+    "tag",
+    [
+        pytest.param("manylinux_2_28_x86_64", id="no recorded wheel fits the target"),
+        pytest.param("macosx_14_0_arm64", id="the fitting wheel is from an unlocked sdist"),
+    ],
+)
+def test_a_gap_stays_without_a_fitting_locked_wheel(tag: str) -> None:
+    plan, recorded = _plan_with_gap(tag)
+    (entry,) = with_recorded(plan, recorded).entries
+    assert isinstance(entry.outcome, Gap)

@@ -69,7 +69,9 @@ def interpreters(*versions: str) -> dict[str, Path]:
     return {v: i.path for v, i in found.items() if i is not None}
 
 
-def write_project(project: Project, index: SimpleIndex, pythons: list[str]) -> None:
+def write_project(
+    project: Project, index: SimpleIndex, pythons: list[str], extra: str = ""
+) -> None:
     project.write_lock()
     platforms = "\n".join(f"{k} = {json.dumps(v)}" for k, v in PLATFORMS.items())
     (project.dir / "pyproject.toml").write_text(
@@ -85,7 +87,7 @@ index-url = "{index.url}"
 
 [tool.wh.platforms]
 {platforms}
-"""
+{extra}"""
     )
 
 
@@ -97,6 +99,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleIndex]:
     make_c_sdist(dists, "cfast", "1.0", "c")
     make_c_sdist(dists, "cppwords", "2.0", "c++")
     make_c_sdist(dists, "xmlish", "0.1", "libxml")
+    make_c_sdist(dists, "sleepy", "0.1", "hang")
     with SimpleIndex(dists) as index:
         yield index
 
@@ -360,3 +363,16 @@ def test_without_zig_build_is_a_usage_error_naming_the_install_line(tmp_path: Pa
     )
     assert proc.returncode == 2, proc.stderr
     assert "zig" in proc.stderr and "pip install 'wh[build]'" in proc.stderr
+
+
+def test_a_build_past_its_time_limit_is_stopped_and_named(
+    served: SimpleIndex, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    interpreters("3.12")
+    project = new_project(tmp_path_factory.mktemp("hang") / "hang", served, "sleepy")
+    write_project(project, served, ["3.12"], extra="\n[tool.wh.build]\ntimeout = 20\n")
+    run = project.wh("build", "--platforms", "macosx_11_0_arm64", "--format", "json")
+    assert run.code == 1, run.output
+    (gap,) = run.json["gaps"]
+    assert gap["package"] == "sleepy" and gap["target"] == "cp312-macosx_11_0_arm64"
+    assert "ran longer than 20 s and was stopped" in gap["reason"]

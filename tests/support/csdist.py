@@ -91,6 +91,7 @@ PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&module); }
 """
 
 SOURCES = {
+    "hang": ("_native.c", _C),
     "c": ("_native.c", _C),
     "c++": ("_native.cpp", _CPP),
     "libxml": ("_native.c", _MISSING_HEADER),
@@ -99,7 +100,8 @@ SOURCES = {
 
 def make_c_sdist(directory: Path, name: str, version: str, language: str = "c") -> Path:
     """``{name}-{version}.tar.gz``: a setuptools project with one extension ``{pkg}._native``
-    written in ``language`` ("c", "c++", or "libxml": C that needs libxml2's headers)."""
+    written in ``language`` ("c", "c++", "libxml": C that needs libxml2's headers, or "hang":
+    a setup.py that never finishes)."""
     package = dist_name(name)
     source_name, source = SOURCES[language]
     extra = ', extra_compile_args=["-std=c++17"]' if language == "c++" else ""
@@ -110,7 +112,8 @@ def make_c_sdist(directory: Path, name: str, version: str, language: str = "c") 
             f'[project]\nname = "{name}"\nversion = "{version}"\n'
         ),
         "setup.py": (
-            "from setuptools import Extension, setup\n\n"
+            ("import time\n\ntime.sleep(3600)\n" if language == "hang" else "")
+            + "from setuptools import Extension, setup\n\n"
             f'setup(ext_modules=[Extension("{package}._native",'
             f' ["{package}/{source_name}"]{extra})])\n'
         ),
