@@ -458,22 +458,56 @@ def init(project: ProjectOpt = Path()) -> int:
     return 1 if result.lfs_missing else 0
 
 
-@app.command("build")
-@handled
-def build_command(
+if TYPE_CHECKING:
+    from wh.services.matrix import MatrixOptions
+
+
+class Matrix(StrEnum):
+    github = "github"
+
+
+MatrixOpt = Annotated[
+    Matrix | None,
+    typer.Option(
+        "--matrix",
+        help="Build nothing here: write a CI workflow (github: GitHub Actions with"
+        " cibuildwheel) that builds, on native runners, the wheels the wheelhouse still lacks.",
+    ),
+]
+WorkflowOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        help="With --matrix: the workflow file. Default: .github/workflows/wh-wheels.yml at"
+        " the root of the git repository holding the project.",
+        dir_okay=False,
+    ),
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildArgs:
     packages: Annotated[
         list[str] | None,
         typer.Argument(help="Packages to build; default: every package a target lacks."),
-    ] = None,
-    platforms: PlatformsOpt = None,
-    python: PythonOpt = None,
+    ] = None
+    platforms: PlatformsOpt = None
+    python: PythonOpt = None
     jobs: Annotated[
         int | None,
         typer.Option("--jobs", "-j", min=1, help="Builds at a time (default: CPU count)."),
-    ] = None,
-    format: FormatOpt = Format.text,
-    project: ProjectOpt = Path(),
-) -> int:
+    ] = None
+    format: FormatOpt = Format.text
+    project: ProjectOpt = Path()
+    matrix: MatrixOpt = None
+    output: WorkflowOpt = None
+
+
+@app.command("build")
+@handled
+@takes(BuildArgs)
+def build_command(args: BuildArgs) -> int:
     """Cross-compile, for every target that lacks a file, the pinned sdist FOR THAT TARGET.
 
     Syncs first (the same rule decides what each target lacks), then builds each missing
@@ -485,18 +519,31 @@ def build_command(
     the same bytes) and recorded in wheelhouse/wh-built.json. Needs `pip install
     'wh[build]'`. Exit 0 every target complete, 1 gaps remain (each named with the
     compiler's first error and what would close it), 2 usage error or zig missing.
+
+    With --matrix github: build nothing here; write a GitHub Actions workflow that builds
+    what the wheelhouse still lacks on native runners (see `wh import`).
     """
+    if args.matrix is None and args.output is not None:
+        from wh.errors import UsageError
+
+        raise UsageError("--output: only with --matrix github", hint="wh build --matrix github")
+    packages, platforms, python = tuple(args.packages or ()), args.platforms, args.python
+    if args.matrix is not None:
+        from wh.services.matrix import MatrixOptions
+
+        matrix_options = MatrixOptions(
+            args.project, packages, _split(platforms), _split(python), args.output
+        )
+        return build_matrix(matrix_options, args.format)
     from wh.services.build import BuildOptions
 
     options = BuildOptions(
-        project=project,
-        packages=tuple(packages or ()),
-        platforms=_split(platforms),
-        python=_split(python),
+        project=args.project, packages=packages, platforms=_split(platforms), python=_split(python)
     )
-    if jobs is not None:
-        options = replace(options, jobs=jobs)
-    return _build(options, format, render.TerminalReporter(quiet=format is Format.json))
+    if args.jobs is not None:
+        options = replace(options, jobs=args.jobs)
+    reporter = render.TerminalReporter(quiet=args.format is Format.json)
+    return _build(options, args.format, reporter)
 
 
 def _build(
@@ -760,3 +807,57 @@ def _export(kind: str, project: Path, output: Path | None, lockfile: str | None)
     result = run(export.ExportOptions(project=project, output=output, lockfile=lockfile))
     render.export_text(result, _wheelhouse_label(project))
     return 0 if result.refused is None else 1
+
+
+# --- native runners: the CI matrix out (wh build --matrix github), verified wheels in -------
+
+
+def build_matrix(options: MatrixOptions, format: Format) -> int:
+    """`wh build --matrix github`: write the workflow for the gaps left, say what it builds."""
+    from wh.cli.render_runners import matrix_json, matrix_text
+    from wh.services.matrix import write_matrix
+
+    result = write_matrix(options, render.TerminalReporter(quiet=format is Format.json))
+    if format is Format.json:
+        print(matrix_json(result))
+    else:
+        matrix_text(result)
+    return result.exit_code
+
+
+@app.command("import")
+@handled
+def import_command(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Wheels, directories holding wheels (searched below), or artifact zips.",
+            metavar="PATH...",
+            show_default=False,
+        ),
+    ],
+    project: ProjectOpt = Path(),
+    format: FormatOpt = Format.text,
+) -> int:
+    """Take in wheels built elsewhere (the runners of `wh build --matrix github`) that close
+    gaps of the wheelhouse.
+
+    Each wheel is checked: its name and version are the lock's pin; it is whole (RECORD
+    hashes match every member, WHEEL's tags are the filename's); its compiled files fit its
+    tags (CPU, OS, minimum macOS or glibc, extension suffix); it fits a target that has no
+    file for that pin; the lock lists the sha256 of the sdist it was built from. Accepted
+    wheels are written atomically and recorded in wh-built.json (builder "imported", with
+    their source); verify, sync and pex then treat them as built wheels. Anything else is
+    refused with its reasons and nothing of it is written. The index is read for the locked
+    sdists' hashes. Exit 0 all imported, 1 a wheel refused, 2 usage error.
+    """
+    from wh.cli.render_runners import import_json, import_text
+    from wh.services.imports import ImportOptions, import_wheels
+
+    options = ImportOptions(tuple(paths), project)
+    result = import_wheels(options, render.TerminalReporter(quiet=format is Format.json))
+    if format is Format.json:
+        print(import_json(result))
+    else:
+        import_text(result)
+    return result.exit_code

@@ -145,10 +145,10 @@ def served_by_built(target: Target, sdist: DistFile, wheel: DistFile) -> Choice 
 
 
 def build_hint(target: Target) -> str:
-    """Where a wheel no index has for ``target`` can come from."""
+    """Where a wheel no index has for ``target`` can come from: a machine of its kind."""
     return (
         f"build a wheel on a {target.platform.tag} machine with CPython {target.python_short}"
-        " and add it to the index"
+        " (wh build --matrix github writes a CI workflow that does), then wh import it"
     )
 
 

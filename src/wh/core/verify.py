@@ -98,9 +98,7 @@ def verify(
     used: set[str] = set()
     wanted: set[str] = set()  # files some configured target would take, were they intact
     integrity_at = len(report.findings)
-    of_project: dict[str, list[DistFile]] = {}  # by name once: not a scan per lock line
-    for d in dists.values():
-        of_project.setdefault(d.name, []).append(d)
+    of_project = _by_project(dists)
     for target in dict.fromkeys([*selected, *configured]):
         chosen, findings, bad = _complete(target, requirements, of_project, records, wanted)
         used.update(d.filename for d in chosen.values())
@@ -254,13 +252,10 @@ def _complete(
     findings: list[Finding] = []
     bad = 0
     for req in applicable(target, requirements):
-        of_version = pinned(req, of_project.get(req.name, ()))
-        fitting = [d for d in of_version if fits(target, d)]
+        found, fitting = _settle(target, req, of_project.get(req.name, ()), records)
         wanted.update(d.filename for d in fitting)
-        accepted = accepted_hashes(req, records)
-        good = [d for d in fitting if not req.hashes or d.sha256 in accepted]
-        if good:
-            chosen[req.name] = best(target, good)
+        if found is not None:
+            chosen[req.name] = found
         elif fitting:
             bad += 1  # a file is there but is not the locked one: an integrity finding says so
         else:
@@ -276,6 +271,46 @@ def _complete(
                 )
             )
     return chosen, findings, bad
+
+
+def _by_project(dists: Mapping[str, DistFile]) -> dict[str, list[DistFile]]:
+    """The files by project name, once: not a scan of every file per lock line."""
+    of_project: dict[str, list[DistFile]] = {}
+    for d in dists.values():
+        of_project.setdefault(d.name, []).append(d)
+    return of_project
+
+
+def _settle(
+    target: Target,
+    req: LockedRequirement,
+    of_project: Sequence[DistFile],
+    records: Sequence[BuiltWheel],
+) -> tuple[DistFile | None, list[DistFile]]:
+    """The wheelhouse file ``req`` gets on ``target`` (None when none is the locked one),
+    and every file of the pinned version that fits there."""
+    fitting = [d for d in pinned(req, of_project) if fits(target, d)]
+    accepted = accepted_hashes(req, records)
+    good = [d for d in fitting if not req.hashes or d.sha256 in accepted]
+    return (best(target, good) if good else None), fitting
+
+
+def lacking(
+    targets: Sequence[Target],
+    requirements: Sequence[LockedRequirement],
+    files: Sequence[HouseFile],
+    records: Sequence[BuiltWheel],
+) -> list[tuple[Target, LockedRequirement]]:
+    """Each target's lock lines that no file of the wheelhouse fits: verify's missing
+    findings, as the (target, line) pairs a build or an import would close."""
+    dists = {f.filename: d for f in files if (d := parse_dist(f.filename, sha256=f.sha256))}
+    of_project = _by_project(dists)
+    return [
+        (target, req)
+        for target in targets
+        for req in applicable(target, requirements)
+        if not _settle(target, req, of_project.get(req.name, ()), records)[1]
+    ]
 
 
 def _closure(
