@@ -40,6 +40,7 @@ the host, as they must.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -49,6 +50,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -158,18 +160,35 @@ def _share_downloads(directory: str) -> None:
         if download_dir is not None or not expected or not link.is_wheel:
             return original(link, download, download_dir, hashes)
         kept = os.path.join(directory, f"{expected}-{link.filename}")
-        if os.path.isfile(kept) and _sha256(kept) == expected:
-            if hashes:
-                hashes.check_against_path(kept)
-            return prepare.File(kept)
-        file = original(link, download, download_dir, hashes)
-        if _sha256(file.path) == expected:  # a wrong file is pip's to report, never kept
-            tmp = f"{kept}.{os.getpid()}.tmp"
-            shutil.copyfile(file.path, tmp)
-            os.replace(tmp, kept)  # whole or not at all: another child may read it next
-        return file
+        with _one_at_a_time(f"{kept}.lock"):  # a child wanting the same file waits, then reuses
+            if os.path.isfile(kept) and _sha256(kept) == expected:
+                if hashes:
+                    hashes.check_against_path(kept)
+                return prepare.File(kept)
+            file = original(link, download, download_dir, hashes)
+            if _sha256(file.path) == expected:  # a wrong file is pip's to report, never kept
+                tmp = f"{kept}.{os.getpid()}.tmp"
+                shutil.copyfile(file.path, tmp)
+                os.replace(tmp, kept)  # whole or not at all: another child may read it next
+            return file
 
     setattr(prepare, "get_http_url", get_http_url)  # noqa: B010
+
+
+@contextlib.contextmanager
+def _one_at_a_time(path: str) -> Iterator[None]:
+    """An exclusive lock on ``path`` between the forked children (none where fcntl is not)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - no fork there either: one target per process
+        yield
+        return
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _sha256(path: str) -> str:
