@@ -19,11 +19,11 @@ from wh.adapters.http import (
     RequestFailed,
     RetryableStatus,
     describe,
-    redact,
     retrying,
     with_retries,
 )
 from wh.adapters.index import IndexClient
+from wh.core.urls import redact
 from wh.errors import IndexUnreachable
 
 Handler = Callable[[httpx.Request], httpx.Response]

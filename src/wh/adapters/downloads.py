@@ -28,11 +28,11 @@ from wh.adapters.http import (
     Credentials,
     RequestFailed,
     RetryableStatus,
-    redact,
     retrying,
 )
 from wh.core.config import READ_TIMEOUT
 from wh.core.files import DistFile, safe_filename
+from wh.core.urls import redact
 from wh.errors import TransferError
 
 BATCH = 1 << 20  # bytes handed to a worker thread at once: few GIL hand-offs, little memory

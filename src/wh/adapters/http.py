@@ -2,7 +2,7 @@
 retries with backoff, and URL redaction.
 
 Credentials come from an index URL's user-info or from ``~/.netrc``; they are attached per
-host and never appear in a message (:func:`redact`).
+host and never appear in a message (:func:`wh.core.urls.redact`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import re
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
@@ -34,7 +34,6 @@ NETWORK_ERRORS: tuple[type[Exception], ...] = (
     ExceptionGroup,
 )
 _USERINFO = re.compile(r"(//)[^/@\s]*@")
-_LEADING_USERINFO = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*://)[^@]*@")
 
 
 class RetryableStatus(Exception):
@@ -78,26 +77,6 @@ def _root_cause(exc: BaseException) -> str:
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
         return "the server closed the connection before the whole response"
     return ""
-
-
-def redact(url: str) -> str:
-    """``url`` without user-info, for messages."""
-    parts = urlsplit(url)
-    if "@" in parts.netloc:
-        return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
-    if "@" in url and not _valid_port(parts):
-        # a password holding an unescaped '#', '?' or '/': urlsplit ends the netloc there
-        # ("alice:s3" with port "s3"); everything up to the '@' is user-info
-        return _LEADING_USERINFO.sub(r"\1", url, count=1)
-    return url
-
-
-def _valid_port(parts: SplitResult) -> bool:
-    try:
-        parts.port  # noqa: B018 - parsing the port is the check
-    except ValueError:
-        return False
-    return True
 
 
 class Credentials:

@@ -11,9 +11,10 @@ from collections.abc import Callable, Sequence
 import httpx
 
 from wh.adapters import http as net
-from wh.adapters.http import Credentials, RequestFailed, redact, retrying
+from wh.adapters.http import Credentials, RequestFailed, retrying
 from wh.core.config import READ_TIMEOUT
 from wh.core.pages import ACCEPT, Page, PageError, parse_page
+from wh.core.urls import redact
 from wh.errors import IndexUnreachable
 
 

@@ -25,6 +25,7 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from wh.core.crossbuild import RELEASE_CFLAGS, REPRODUCIBLE_CFLAGS, CrossSpec
 from wh.errors import UsageError
@@ -46,8 +47,7 @@ class ToolchainMissing(UsageError):
     """zig is not installed beside wh."""
 
 
-@dataclass(frozen=True, slots=True)
-class Zig:
+class Zig(NamedTuple):
     path: Path
     version: str
 

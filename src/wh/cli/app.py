@@ -278,12 +278,7 @@ def sync(args: SyncArgs) -> int:
         )
         return _build(to_build, args.format, reporter, quiet=args.quiet)
     options = SyncOptions(
-        project=args.project,
-        platforms=_split(args.platforms),
-        python=_split(args.python),
-        prune=args.prune,
-        jobs=args.jobs,
-        read_timeout=args.read_timeout,
+        **_chosen(args), prune=args.prune, jobs=args.jobs, read_timeout=args.read_timeout
     )
     result = run_sync(options, reporter)
     if args.format is Format.json:
@@ -322,6 +317,12 @@ class VerifyArgs:
     project: ProjectOpt = Path()
 
 
+def _chosen(args: SyncArgs | VerifyArgs) -> dict[str, Any]:
+    """The project and the targets a command was asked for, as the services take them."""
+    platforms, python = _split(args.platforms), _split(args.python)
+    return {"project": args.project, "platforms": platforms, "python": python}
+
+
 @app.command()
 @handled
 @takes(VerifyArgs)
@@ -336,12 +337,7 @@ def verify(args: VerifyArgs) -> int:
     from wh.services.verify import VerifyOptions, run_verify
 
     options = VerifyOptions(
-        project=args.project,
-        platforms=_split(args.platforms),
-        python=_split(args.python),
-        pointers=args.pointers,
-        staged=args.staged,
-        cache=not args.no_cache,
+        **_chosen(args), pointers=args.pointers, staged=args.staged, cache=not args.no_cache
     )
     report = run_verify(options)
     if args.format is VerifyFormat.json:
@@ -700,6 +696,15 @@ LockfileOpt = Annotated[
     typer.Option("--lockfile", help="The [tool.wh] lockfile to export; needed when several."),
 ]
 
+IndexDirOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Directory to write (default: PROJECT/dist/index)."),
+]
+PylockOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="The lock to write (default: PROJECT/pylock.toml)."),
+]
+
 export_app = typer.Typer(
     name="export",
     help="Write the wheelhouse as other tools read it: a PEP 751 pylock.toml, a requirements"
@@ -712,13 +717,7 @@ app.add_typer(export_app)
 
 @app.command("index")
 @handled
-def index_command(
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Directory to write (default: PROJECT/dist/index)."),
-    ] = None,
-    project: ProjectOpt = Path(),
-) -> int:
+def index_command(output: IndexDirOpt = None, project: ProjectOpt = Path()) -> int:
     """Write a static PEP 503 index of the wheelhouse that pip and uv install from.
 
     DIR/simple/ holds one page per project with #sha256= links, data-requires-python and
@@ -737,10 +736,7 @@ def index_command(
 @export_app.command("pylock")
 @handled
 def export_pylock_command(
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="The lock to write (default: PROJECT/pylock.toml)."),
-    ] = None,
+    output: PylockOpt = None,
     lockfile: LockfileOpt = None,
     project: ProjectOpt = Path(),
 ) -> int:

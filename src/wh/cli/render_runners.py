@@ -87,7 +87,7 @@ def import_json(result: ImportResult) -> str:
         "ok": result.exit_code == 0,
         "wheelhouse": str(result.wheelhouse),
         "accepted": [asdict(a) for a in result.accepted],
-        "refused": [asdict(r) for r in result.refused],
+        "refused": [r._asdict() for r in result.refused],
         "present": result.present,
         "gaps_left": result.gaps_left,
     }

@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from packaging.utils import canonicalize_name
 
@@ -30,6 +31,7 @@ from wh.core.lockfile import LockedRequirement
 from wh.core.plan import sdist_of
 from wh.core.selection import pinned
 from wh.core.targets import Target
+from wh.core.urls import redact
 
 
 class MatrixError(ValueError):
@@ -89,8 +91,7 @@ _MANYLINUX_IMAGES = (
 _MUSLLINUX_IMAGES = (((1, 2), "musllinux_1_2"),)
 
 
-@dataclass(frozen=True, slots=True)
-class Need:
+class Need(NamedTuple):
     """A target without a file for a lock line: what the matrix is made of."""
 
     target: Target
@@ -213,8 +214,7 @@ def _check_url(sdist: DistFile) -> None:
 
 def public_url(url: str) -> str:
     """``url`` without user-info: credentials never go into a workflow file."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1]))
+    return redact(url)
 
 
 def cibw_identifier(target: Target) -> str:

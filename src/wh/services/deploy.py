@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from wh.adapters import git
 from wh.adapters.fs import sha256_file
@@ -102,8 +102,7 @@ class HostReleases:
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Shipment:
+class Shipment(NamedTuple):
     """What every host receives."""
 
     pex: Path

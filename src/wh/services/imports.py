@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -46,8 +47,7 @@ class ImportOptions:
     project: Path = Path()
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A wheel offered for import: where it is now, and the name the record keeps for it."""
 
     path: Path
@@ -64,8 +64,7 @@ class Accepted:
     wheel_sha256: str
 
 
-@dataclass(frozen=True, slots=True)
-class Refused:
+class Refused(NamedTuple):
     wheel: str
     source: str
     reasons: tuple[str, ...]

@@ -10,11 +10,12 @@ from types import TracebackType
 import httpx
 
 from wh.adapters.downloads import Downloader, Fetch, fetch_all
-from wh.adapters.http import Credentials, make_client, redact
+from wh.adapters.http import Credentials, make_client
 from wh.adapters.index import IndexClient
 from wh.core.config import READ_TIMEOUT, Config
 from wh.core.files import DistFile
 from wh.core.lockfile import Lockfile
+from wh.core.urls import redact
 from wh.errors import TransferError
 from wh.services.indexes import index_urls
 from wh.services.report import Reporter
