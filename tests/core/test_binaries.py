@@ -209,3 +209,31 @@ def test_optional_fields_round_trip() -> None:
     assert '"source"' not in text
     assert '"targets": [\n        "cp312-manylinux_2_17_x86_64"\n      ]' in text
     assert parse_record(text) == [record]
+
+
+def test_an_under_declared_minimum_fits_when_every_taker_is_new_enough() -> None:
+    """A universal2 wheel tagged 10.9 whose x86_64 slice needs 10.13 (as real wheels are):
+    against its tag it is a misfit; verify judges it against the oldest machine that takes
+    it, and a macOS 13 fleet is new enough. A fleet with a 10.9 Mac is not."""
+    slices = (("arm64", (11, 0)), ("x86_64", (10, 13)))
+    binary = Binary(
+        "c/_rust.abi3.so", "macho", ("arm64", "x86_64"), (10, 13), None,
+        ("/usr/lib/libSystem.B.dylib",), macos_slices=slices,
+    )  # fmt: skip
+    wheel = "c-1-cp311-abi3-macosx_10_9_universal2.whl"
+    assert binary_problems(wheel, [binary]) != []
+    assert binary_problems(wheel, [binary], oldest=(13, 0)) == []
+    assert binary_problems(wheel, [binary], oldest=(10, 9)) != []
+
+
+def test_glibc_newer_than_the_tag_fits_when_every_taker_has_it() -> None:
+    binary = elf("p/x.so", "x86_64", glibc=(2, 28))
+    wheel = "p-1-cp311-cp311-manylinux_2_17_x86_64.whl"
+    assert binary_problems(wheel, [binary]) != []
+    assert binary_problems(wheel, [binary], oldest=(2, 28)) == []
+    assert binary_problems(wheel, [binary], oldest=(2, 27)) != []
+
+
+def test_the_oldest_taker_never_excuses_a_wrong_format() -> None:
+    linux = elf("p/x.cpython-311-darwin.so", "x86_64")
+    assert binary_problems("p-1-cp311-cp311-macosx_11_0_x86_64.whl", [linux], oldest=(14, 0))

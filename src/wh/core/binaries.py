@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
@@ -132,18 +132,37 @@ def parse_tag_platform(tag: str) -> _Platform:
     return _Platform(tag, "other", ())
 
 
+def _raised(platform: _Platform, oldest: tuple[int, int] | None) -> _Platform:
+    """``platform`` with its OS version raised to ``oldest`` (never lowered)."""
+    if oldest is None:
+        return platform
+    if platform.glibc is not None and oldest > platform.glibc:
+        return replace(platform, glibc=oldest)
+    if platform.macos is not None and oldest > platform.macos:
+        return replace(platform, macos=oldest)
+    return platform
+
+
 def is_extension(path: str) -> bool:
     name = path.rsplit("/", 1)[-1]
     return name.endswith(EXTENSION_SUFFIXES) or ".so." in name
 
 
-def binary_problems(wheel_filename: str, binaries: Sequence[Binary]) -> list[str]:
-    """Empty when every binary fits the wheel's tags; else one plain sentence per problem."""
+def binary_problems(
+    wheel_filename: str, binaries: Sequence[Binary], oldest: tuple[int, int] | None = None
+) -> list[str]:
+    """Empty when every binary fits the wheel's tags; else one plain sentence per problem.
+
+    ``oldest``: the oldest glibc or macOS among the machines that take this wheel (verify
+    passes its configured targets'). A binary needing more than the tag promises but no more
+    than that fits every machine the wheel serves, and is then not a problem: real wheels
+    under-declare (a universal2 tagged 10.9 whose x86_64 slice needs 10.13). Builds and
+    imports pass None: what wh writes must keep its tag's promise exactly."""
     try:
         _, _, _, tags = parse_wheel_filename(wheel_filename)
     except InvalidWheelFilename as exc:
         return [f"{wheel_filename}: not a wheel filename ({exc})"]
-    platforms = [parse_tag_platform(p) for p in sorted({t.platform for t in tags})]
+    platforms = [_raised(parse_tag_platform(p), oldest) for p in sorted({t.platform for t in tags})]
     carried = {b.path.rsplit("/", 1)[-1] for b in binaries}
     problems: list[str] = []
     for binary in binaries:

@@ -10,6 +10,7 @@ Where the files come from (a source of ``adapters.wheelhouse``, then core decide
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -25,8 +26,10 @@ from wh.adapters.project import (
 )
 from wh.adapters.wheelhouse import DiskWheelhouse, GitIndex, IndexWheelhouse, WheelhouseSource
 from wh.core.binaries import binary_problems
+from wh.core.files import parse_dist
 from wh.core.lfs import lfs_findings
 from wh.core.lockfile import Lockfile
+from wh.core.selection import fits
 from wh.core.staleness import changes, parse_digests
 from wh.core.targets import Target
 from wh.core.verify import (
@@ -84,7 +87,9 @@ def run_verify(options: VerifyOptions) -> Report:
     )
     lfs, notes = lfs_findings(source.git_facts(), config.wheelhouse)
     stale, unchecked = _staleness(project, lockfiles, read, configured)
-    report.findings = stale + lfs + report.findings + _binaries(wheelhouse, files, hashes)
+    report.findings = (
+        stale + lfs + report.findings + _binaries(wheelhouse, files, hashes, configured)
+    )
     if options.staged:  # what sync or lock change reaches the commit only once staged
         report.findings = [_stage_hint(f, config.wheelhouse) for f in report.findings]
     report.notes += unchecked + notes + source.notes()
@@ -92,31 +97,46 @@ def run_verify(options: VerifyOptions) -> Report:
     return report
 
 
-_BINARY_RULES = "1"  # bump when wh.core.binaries judges differently: cached verdicts expire
+_BINARY_RULES = "2"  # bump when wh.core.binaries judges differently: cached verdicts expire
 
 
-def _binaries(wheelhouse: Path, files: list[HouseFile], hashes: HashCache) -> list[Finding]:
-    """Each platform wheel's compiled members against its tags; judged once per content
-    (cached by sha256). A wheel whose content is not at hand (LFS not fetched) is skipped."""
+def _binaries(
+    wheelhouse: Path, files: list[HouseFile], hashes: HashCache, targets: Sequence[Target]
+) -> list[Finding]:
+    """Each platform wheel's compiled members against its tags and the oldest configured
+    machine that takes it; judged once per content (cached by sha256 and that machine). A
+    wheel whose content is not at hand (LFS not fetched) is skipped."""
     cache = DigestCache("binaries", enabled=hashes.enabled)
     findings: list[Finding] = []
     for f in files:
         if not f.filename.endswith(".whl") or f.filename.endswith("-any.whl"):
             continue
-        key = f"{_BINARY_RULES}:{f.sha256}:{f.filename}"
+        oldest = _oldest_taker(f.filename, targets)
+        key = f"{_BINARY_RULES}:{f.sha256}:{f.filename}:{oldest}"
         problems = cache.get(key)
         if not isinstance(problems, list):
             path = wheelhouse / f.filename
             if not path.is_file() or hashes.sha256(path) != f.sha256:
                 continue
             try:
-                problems = binary_problems(f.filename, read_binaries(path))
+                problems = binary_problems(f.filename, read_binaries(path), oldest)
             except BinaryReadError as exc:
                 problems = [str(exc)]
             cache.put(key, problems)
         findings += binary_findings(f.filename, [str(p) for p in problems])
     cache.save()
     return findings
+
+
+def _oldest_taker(filename: str, targets: Sequence[Target]) -> tuple[int, int] | None:
+    """The oldest OS version (glibc or macOS) among ``targets`` whose tags take the wheel."""
+    dist = parse_dist(filename)
+    versions = [
+        t.platform.version
+        for t in targets
+        if dist is not None and fits(t, dist) and t.platform.version != (0, 0)
+    ]
+    return min(versions) if versions else None
 
 
 def _source(
