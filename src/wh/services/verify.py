@@ -15,7 +15,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from wh.adapters import git
-from wh.adapters.binfile import BinaryReadError, read_binaries
 from wh.adapters.cache import DigestCache, HashCache
 from wh.adapters.project import (
     Reader,
@@ -105,8 +104,10 @@ def _binaries(
 ) -> list[Finding]:
     """Each platform wheel's compiled members against its tags and the oldest configured
     machine that takes it; judged once per content (cached by sha256 and that machine). A
-    wheel whose content is not at hand (LFS not fetched) is skipped."""
-    cache = DigestCache("binaries", enabled=hashes.enabled)
+    wheel whose content is not at hand (LFS not fetched) is skipped. The verdicts are kept
+    even under --no-cache: keyed by the content's sha256 (just computed) and the rules'
+    version, they cannot hide a changed file."""
+    cache = DigestCache("binaries")
     findings: list[Finding] = []
     for f in files:
         if not f.filename.endswith(".whl") or f.filename.endswith("-any.whl"):
@@ -118,6 +119,10 @@ def _binaries(
             path = wheelhouse / f.filename
             if not path.is_file() or hashes.sha256(path) != f.sha256:
                 continue
+            # here, not at the top: pyelftools and macholib cost ~45 ms to import, and a run
+            # whose verdicts are all cached never opens a binary
+            from wh.adapters.binfile import BinaryReadError, read_binaries
+
             try:
                 problems = binary_problems(f.filename, read_binaries(path), oldest)
             except BinaryReadError as exc:
