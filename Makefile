@@ -1,4 +1,4 @@
-# Two commands: `make demo` (set up, then sync this repository's own dependencies)
+# Two commands: `make demo` (set up, then wh on its own dependencies and on the demo app)
 # and `make test` (set up, then lint, type-check and test). Both need only python3, git, make.
 PYTHON ?= python3
 VENV   := .venv
