@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import socket
 
+import pytest
+
 from tests.integration.conftest import Project
 from tests.integration.test_lock import LOCK, pyproject
 from tests.integration.test_lock import locking as locking
@@ -20,13 +22,14 @@ def _dead_url() -> str:
     return f"http://127.0.0.1:{port}/simple"
 
 
+@pytest.mark.parametrize("resolver", ["pip-tools", "uv"])
 def test_lock_with_the_index_down_exits_3_naming_it(
-    locking: tuple[Project, SimpleIndex],
+    locking: tuple[Project, SimpleIndex], resolver: str
 ) -> None:
     project, _ = locking
     (project.dir / "pyproject.toml").write_text(pyproject(_dead_url()))
 
-    run = project.wh("lock", timeout=60)
+    run = project.wh("lock", "--resolver", resolver, timeout=60)
 
     assert run.code == 3, run.output
     assert "index unreachable" in run.stderr

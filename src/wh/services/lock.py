@@ -16,7 +16,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from wh.adapters import index, resolvers
+from wh.adapters import reach, resolvers
 from wh.adapters.fs import atomic_write
 from wh.adapters.project import disk_reader, load_config
 from wh.core.inputs import check_inputs, requirement_names
@@ -88,7 +88,7 @@ def lock(options: LockOptions, reporter: Reporter | None = None) -> LockResult:
         texts = read_inputs(project, inputs)
         names = [n for text in texts.values() for n in requirement_names(text)]
         if names and not checked:  # the index answers, or exit 3 now (as sync does)
-            index.check_reachable(urls, canonicalize_name(names[0]))
+            reach.check_reachable(urls, canonicalize_name(names[0]))
             checked = True
         existing = [] if options.upgrade else _existing(project, lockfile)
         reporter.info(
