@@ -37,7 +37,7 @@ def build_wheel(sdist: Path, dest_dir: Path, index_urls: Sequence[str]) -> tuple
         cmd = [*pip, "wheel", "--no-deps", "--quiet", "-w", out, str(sdist)]
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         output = proc.stderr or proc.stdout
-        isolated = not (proc.returncode != 0 and _backend_missing(output))
+        isolated = not (proc.returncode != 0 and backend_missing(output))
         if not isolated:
             cmd.insert(cmd.index("--no-deps"), "--no-build-isolation")
             proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
@@ -53,7 +53,7 @@ def build_wheel(sdist: Path, dest_dir: Path, index_urls: Sequence[str]) -> tuple
         return dest, isolated
 
 
-def _backend_missing(output: str) -> bool:
+def backend_missing(output: str) -> bool:
     """pip could not install the build requirements from the index."""
     return "installing build dependencies" in output.lower() and (
         "No matching distribution found" in output or "Could not find a version" in output

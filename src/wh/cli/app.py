@@ -131,7 +131,7 @@ def _root(
     pass
 
 
-def _split(value: str | None) -> list[str] | None:
+def split_option(value: str | None) -> list[str] | None:
     from wh.core.config import split_list
 
     return None if value is None else split_list(value)
@@ -274,7 +274,11 @@ def sync(args: SyncArgs) -> int:
         from wh.services.build import BuildOptions
 
         to_build = BuildOptions(
-            args.project, (), _split(args.platforms), _split(args.python), prune=args.prune
+            args.project,
+            (),
+            split_option(args.platforms),
+            split_option(args.python),
+            prune=args.prune,
         )
         return _build(to_build, args.format, reporter, quiet=args.quiet)
     options = SyncOptions(
@@ -319,7 +323,7 @@ class VerifyArgs:
 
 def _chosen(args: SyncArgs | VerifyArgs) -> dict[str, Any]:
     """The project and the targets a command was asked for, as the services take them."""
-    platforms, python = _split(args.platforms), _split(args.python)
+    platforms, python = split_option(args.platforms), split_option(args.python)
     return {"project": args.project, "platforms": platforms, "python": python}
 
 
@@ -343,13 +347,13 @@ def verify(args: VerifyArgs) -> int:
     if args.format is VerifyFormat.json:
         print(render.verify_json(report))
     elif args.format is VerifyFormat.github:
-        render.verify_github(report, _wheelhouse_label(args.project))
+        render.verify_github(report, wheelhouse_label(args.project))
     else:
-        render.verify_text(report, _wheelhouse_label(args.project))
+        render.verify_text(report, wheelhouse_label(args.project))
     return 0 if report.ok else 1
 
 
-def _wheelhouse_label(project: Path) -> str:
+def wheelhouse_label(project: Path) -> str:
     from wh.adapters.project import load_config
 
     try:
@@ -383,11 +387,11 @@ def pex_command(
     options = PexOptions(
         project=project,
         names=tuple(names or ()),
-        platforms=_split(platforms),
-        python=_split(python),
+        platforms=split_option(platforms),
+        python=split_option(python),
     )
     run = build_pexes(options, render.TerminalReporter())
-    render.pex_text(run, _wheelhouse_label(project))
+    render.pex_text(run, wheelhouse_label(project))
     return 0 if run.ok else 1
 
 
@@ -406,7 +410,7 @@ def inspect(
     else this project's). Exit 0 complete, 1 a target lacks a distribution, 2 usage error."""
     from wh.services.inspect import inspect_pex
 
-    result = inspect_pex(file, project, _split(platforms), _split(python))
+    result = inspect_pex(file, project, split_option(platforms), split_option(python))
     if format is Format.json:
         print(render.inspect_json(result))
     else:
@@ -426,7 +430,7 @@ def platforms(
     from wh.adapters.project import load_config
 
     config = load_config(project, required=False)
-    targets = config.targets(_split(platforms), _split(python)).selected
+    targets = config.targets(split_option(platforms), split_option(python)).selected
     if format is Format.json:
         print(render.platforms_json(targets))
     else:
@@ -528,13 +532,16 @@ def build_command(args: BuildArgs) -> int:
         from wh.services.matrix import MatrixOptions
 
         matrix_options = MatrixOptions(
-            args.project, packages, _split(platforms), _split(python), args.output
+            args.project, packages, split_option(platforms), split_option(python), args.output
         )
         return build_matrix(matrix_options, args.format)
     from wh.services.build import BuildOptions
 
     options = BuildOptions(
-        project=args.project, packages=packages, platforms=_split(platforms), python=_split(python)
+        project=args.project,
+        packages=packages,
+        platforms=split_option(platforms),
+        python=split_option(python),
     )
     if args.jobs is not None:
         options = replace(options, jobs=args.jobs)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from wh.cli import render
-from wh.cli.app import ProjectOpt, _wheelhouse_label, app, handled
+from wh.cli.app import ProjectOpt, app, handled, wheelhouse_label
 
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", help="The file to write (default: stdout).")
@@ -123,5 +123,5 @@ def _export(kind: str, project: Path, output: Path | None, lockfile: str | None)
         "pants": export.export_pants,
     }[kind]
     result = run(export.ExportOptions(project=project, output=output, lockfile=lockfile))
-    render.export_text(result, _wheelhouse_label(project))
+    render.export_text(result, wheelhouse_label(project))
     return 0 if result.refused is None else 1

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from wh.cli import render
-from wh.cli.app import Format, FormatOpt, ProjectOpt, _split, app, handled
+from wh.cli.app import Format, FormatOpt, ProjectOpt, app, handled, split_option
 
 DeployNameArg = Annotated[str, typer.Argument(help="A [tool.wh.deploy.<name>] table.")]
 HostsOpt = Annotated[
@@ -66,7 +66,7 @@ def deploy(
     from wh.services.deploy import DeployOptions
     from wh.services.deploy import deploy as run_deploy
 
-    options = DeployOptions(project, name, _split(hosts), jobs, allow_dirty)
+    options = DeployOptions(project, name, split_option(hosts), jobs, allow_dirty)
     return _fleet_done(run_deploy(options, render.TerminalReporter()), format, "live")
 
 
@@ -89,7 +89,7 @@ def rollback(
     from wh.services.deploy import DeployOptions
     from wh.services.deploy import rollback as run_rollback
 
-    options = DeployOptions(project, name, _split(hosts), jobs, to=to)
+    options = DeployOptions(project, name, split_option(hosts), jobs, to=to)
     return _fleet_done(run_rollback(options, render.TerminalReporter()), format, "rolled back")
 
 
@@ -107,7 +107,7 @@ def releases(
     from wh.services.deploy import DeployOptions
     from wh.services.deploy import releases as list_releases
 
-    found = list_releases(DeployOptions(project, name, _split(hosts)))
+    found = list_releases(DeployOptions(project, name, split_option(hosts)))
     for h in found:
         if h.error:
             render.say(f"{h.host}: {h.error}", to_err=True)

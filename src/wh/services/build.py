@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from packaging.utils import canonicalize_name
 
 from wh.adapters.binfile import BinaryReadError, read_binaries
-from wh.adapters.builds import _backend_missing as backend_missing
+from wh.adapters.builds import backend_missing
 from wh.adapters.fs import sha256_file
 from wh.adapters.housekeeping import write_records
 from wh.adapters.project import load_config, read_lockfiles
@@ -51,7 +51,7 @@ from wh.core.plan import applicable, sdist_of
 from wh.core.targets import Target
 from wh.errors import UsageError
 from wh.services.report import Reporter, Silent
-from wh.services.sync import GapReport, SyncOptions, SyncResult, _read_record, sync
+from wh.services.sync import GapReport, SyncOptions, SyncResult, read_record, sync
 
 if TYPE_CHECKING:  # the network stack is imported only when the index is asked
     from wh.services.session import Session
@@ -361,7 +361,7 @@ def _failure(job: _Job, error: str, hint: str) -> BuildFailure:
 
 def _record(wheelhouse: Path, new: list[BuiltWheel], reporter: Reporter) -> None:
     """Add ``new`` to the built-wheels record; one entry per wheel, its targets merged."""
-    by_wheel = {r.wheel: r for r in _read_record(wheelhouse, reporter)}
+    by_wheel = {r.wheel: r for r in read_record(wheelhouse, reporter)}
     for r in new:
         prior = by_wheel.get(r.wheel)
         if prior is not None and prior.wheel_sha256 == r.wheel_sha256:

@@ -147,7 +147,7 @@ def _sync(session: Session, run: _Run, hashes: HashCache, options: SyncOptions) 
             reporter.warn(
                 f"{req.source}: {req.name}=={req.version} has no hashes; any file accepted"
             )
-    records = _read_record(wheelhouse, reporter)
+    records = read_record(wheelhouse, reporter)
     wanted = Wanted(
         wheelhouse, run.selected, run.others, run.requirements, records, options.build_sdists
     )
@@ -188,7 +188,7 @@ def _unchanged(wheelhouse: Path, cached: list[PlannedTarget]) -> SyncResult:
     return result
 
 
-def _read_record(wheelhouse: Path, reporter: Reporter) -> list[BuiltWheel]:
+def read_record(wheelhouse: Path, reporter: Reporter) -> list[BuiltWheel]:
     path = wheelhouse / RECORD_NAME
     try:
         return read_records(lambda: path.read_text(encoding="utf-8"))
