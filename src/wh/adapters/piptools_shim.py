@@ -41,7 +41,6 @@ the host, as they must.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import inspect
 import json
 import os
@@ -54,6 +53,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from wh.adapters.fs import sha256_file
 from wh.core.targets import MARKER_KEYS
 
 
@@ -161,12 +161,14 @@ def _share_downloads(directory: str) -> None:
             return original(link, download, download_dir, hashes)
         kept = os.path.join(directory, f"{expected}-{link.filename}")
         with _one_at_a_time(f"{kept}.lock"):  # a child wanting the same file waits, then reuses
-            if os.path.isfile(kept) and _sha256(kept) == expected:
+            if os.path.isfile(kept) and sha256_file(Path(kept)) == expected:
                 if hashes:
                     hashes.check_against_path(kept)
                 return prepare.File(kept)
             file = original(link, download, download_dir, hashes)
-            if _sha256(file.path) == expected:  # a wrong file is pip's to report, never kept
+            if (
+                sha256_file(Path(file.path)) == expected
+            ):  # a wrong file is pip's to report, never kept
                 tmp = f"{kept}.{os.getpid()}.tmp"
                 shutil.copyfile(file.path, tmp)
                 os.replace(tmp, kept)  # whole or not at all: another child may read it next
@@ -189,11 +191,6 @@ def _one_at_a_time(path: str) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
-
-
-def _sha256(path: str) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _self_check(env: dict[str, str], tag_strings: list[str], version: tuple[int, ...]) -> None:

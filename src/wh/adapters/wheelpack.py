@@ -8,13 +8,12 @@ are rewritten to match.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import zipfile
 from pathlib import Path
 
 from wh.adapters.fs import atomic_file
 from wh.core.crossbuild import retagged
+from wh.core.wheelcheck import record_digest
 
 _DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -63,5 +62,4 @@ def _retag_wheel_file(text: str, platform_tag: str) -> str:
 
 
 def _record_line(name: str, data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"{name},sha256={digest},{len(data)}"
+    return f"{name},sha256={record_digest(data)},{len(data)}"
