@@ -563,7 +563,7 @@ def _build(
         print(render.build_json(result))
     else:
         render.build_text(result, quiet=quiet)
-    return result.exit_code
+    return 0 if result.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -596,7 +596,7 @@ def build_matrix(options: MatrixOptions, format: Format) -> int:
         print(matrix_json(result))
     else:
         matrix_text(result)
-    return result.exit_code
+    return 0 if result.ok else 1
 
 
 @app.command("import")
@@ -634,7 +634,7 @@ def import_command(
         print(import_json(result))
     else:
         import_text(result)
-    return result.exit_code
+    return 0 if result.ok else 1
 
 
 # The commands of the other modules register on ``app`` when imported (kept apart so that

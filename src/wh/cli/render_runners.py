@@ -19,7 +19,7 @@ def matrix_json(result: MatrixResult) -> str:
     from wh.core.matrix import build_environment, public_url
 
     data: dict[str, Any] = {
-        "ok": result.exit_code == 0,
+        "ok": result.ok,
         "output": str(result.output) if result.matrix.jobs else None,
         "written": result.written,
         "gaps": result.gaps,
@@ -84,7 +84,7 @@ def matrix_text(result: MatrixResult) -> None:
 
 def import_json(result: ImportResult) -> str:
     data: dict[str, Any] = {
-        "ok": result.exit_code == 0,
+        "ok": result.ok,
         "wheelhouse": str(result.wheelhouse),
         "accepted": [asdict(a) for a in result.accepted],
         "refused": [r._asdict() for r in result.refused],

@@ -96,10 +96,6 @@ class BuildResult:
     def ok(self) -> bool:
         return self.sync.ok
 
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.sync.ok else 1
-
 
 @dataclass(frozen=True, slots=True)
 class _Job:

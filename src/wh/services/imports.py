@@ -79,8 +79,8 @@ class ImportResult:
     gaps_left: int = 0
 
     @property
-    def exit_code(self) -> int:
-        return 1 if self.refused else 0
+    def ok(self) -> bool:
+        return not self.refused
 
 
 def import_wheels(options: ImportOptions, reporter: Reporter | None = None) -> ImportResult:

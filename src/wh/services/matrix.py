@@ -44,9 +44,9 @@ class MatrixResult:
     syncable: tuple[str, ...] = ()  # "target: package version" gaps wh sync fills, not runners
 
     @property
-    def exit_code(self) -> int:
-        """1 when some gap no runner can build (named in ``matrix.unbuildable``)."""
-        return 1 if self.matrix.unbuildable else 0
+    def ok(self) -> bool:
+        """False when some gap no runner can build (named in ``matrix.unbuildable``)."""
+        return not self.matrix.unbuildable
 
 
 def default_output(project: Path) -> Path:
