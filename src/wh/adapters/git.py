@@ -36,8 +36,12 @@ def lfs_install_local(path: Path) -> None:
 
 
 def toplevel(path: Path) -> Path | None:
+    """The root of the work tree holding ``path``; None outside one (or without git)."""
+    if shutil.which("git") is None:
+        return None
     proc = _git(path, "rev-parse", "--show-toplevel")
-    return Path(proc.stdout.strip()) if proc.returncode == 0 else None
+    root = proc.stdout.strip()
+    return Path(root) if proc.returncode == 0 and root else None
 
 
 def staged_files(repo: Path, under: str) -> dict[str, str]:

@@ -52,7 +52,7 @@ class MatrixResult:
 def default_output(project: Path) -> Path:
     """At the root of the git repository holding ``project`` (GitHub reads workflows only
     there); the project directory when it is not in one."""
-    root = git.toplevel(project) if git.is_repository(project) else None
+    root = git.toplevel(project)
     return (root or project) / DEFAULT_OUTPUT
 
 

@@ -58,7 +58,7 @@ class VerifyOptions:
 
 def run_verify(options: VerifyOptions) -> Report:
     project = options.project.resolve()
-    repo = git.toplevel(project) if git.is_repository(project) else None
+    repo = git.toplevel(project)
     if (options.pointers or options.staged) and repo is None:
         raise UsageError(f"{project}: --pointers and --staged need a git repository")
     read: Reader | None = None
