@@ -1,5 +1,5 @@
-"""HTTP plumbing shared by the index and download adapters: one async client, credentials,
-retries with backoff, and URL redaction.
+"""HTTP plumbing shared by the index and download adapters: the transport, credentials,
+retries with backoff, and failures in words.
 
 Credentials come from an index URL's user-info or from ``~/.netrc``; they are attached per
 host and never appear in a message (:func:`wh.core.urls.redact`).
@@ -16,22 +16,27 @@ from pathlib import Path
 from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
-import httpx
-
+from wh.adapters.transport import (
+    InvalidURL,
+    ReadTimeout,
+    Stopped,
+    TooManyRedirects,
+    Transport,
+    TransportError,
+    basic_auth,
+)
 from wh.core.config import READ_TIMEOUT
 
 T = TypeVar("T")
 ATTEMPTS = 4
 BACKOFF = 0.25  # seconds; doubled after each failed attempt
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
-# What a request can raise besides HTTP statuses: httpx's errors, and what escapes httpx from
-# the socket layer for a hostile URL (a port out of range raises OverflowError, in a group).
+# What a request can raise besides HTTP statuses (wh.adapters.transport's errors).
 NETWORK_ERRORS: tuple[type[Exception], ...] = (
-    httpx.HTTPError,
-    httpx.InvalidURL,
-    httpx.StreamError,
-    OverflowError,
-    ExceptionGroup,
+    TransportError,
+    TooManyRedirects,
+    InvalidURL,
+    Stopped,
 )
 _USERINFO = re.compile(r"(//)[^/@\s]*@")
 
@@ -50,22 +55,22 @@ def describe(exc: BaseException, read_timeout: float = READ_TIMEOUT) -> str:
     """The cause of a failed request, in words, never empty, credentials stripped."""
     if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         return describe(exc.exceptions[0], read_timeout)
-    if isinstance(exc, httpx.ReadTimeout):
+    if isinstance(exc, ReadTimeout):
         text = f"timed out: no data for {read_timeout:g} s (--read-timeout)"
-    elif isinstance(exc, httpx.TimeoutException):
-        text = f"timed out ({type(exc).__name__})"
-    elif isinstance(exc, httpx.TooManyRedirects):
+    elif isinstance(exc, TooManyRedirects):
         text = "too many redirects (a redirect loop)"
-    elif isinstance(exc, OverflowError | httpx.InvalidURL | httpx.UnsupportedProtocol):
+    elif isinstance(exc, InvalidURL | OverflowError):
         text = f"invalid URL: {str(exc) or type(exc).__name__}"
+    elif isinstance(exc, Stopped):
+        text = "stopped: the run was ending"
     else:
         text = str(exc) or _root_cause(exc) or type(exc).__name__
     return _USERINFO.sub(r"\1", text)
 
 
 def _root_cause(exc: BaseException) -> str:
-    """The message of the first exception in ``exc``'s chain that has one (httpx's read
-    errors are often empty; the socket error under them says "Connection reset by peer")."""
+    """The message of the first exception in ``exc``'s chain that has one (an error raised
+    without words of its own often has a socket error under it that has them)."""
     seen: set[int] = set()
     cause = exc.__cause__ or exc.__context__
     while cause is not None and id(cause) not in seen:
@@ -74,8 +79,6 @@ def _root_cause(exc: BaseException) -> str:
         if text:
             return text
         cause = cause.__cause__ or cause.__context__
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-        return "the server closed the connection before the whole response"
     return ""
 
 
@@ -90,12 +93,13 @@ class Credentials:
                 host = parts.hostname or ""
                 self._by_host[host] = (unquote(parts.username), unquote(parts.password or ""))
 
-    def for_url(self, url: str) -> httpx.BasicAuth | None:
+    def for_url(self, url: str) -> str | None:
+        """The Authorization header for ``url``'s host, or None."""
         host = urlsplit(url).hostname or ""
         if host not in self._by_host:
             self._by_host[host] = _netrc(host)
         found = self._by_host[host]
-        return httpx.BasicAuth(*found) if found else None
+        return basic_auth(*found) if found else None
 
 
 def _netrc(host: str) -> tuple[str, str] | None:
@@ -110,18 +114,12 @@ def _netrc(host: str) -> tuple[str, str] | None:
     return (login or "", password or "")
 
 
-def make_client(jobs: int, read_timeout: float = READ_TIMEOUT) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=jobs, max_keepalive_connections=jobs)
-    timeout = httpx.Timeout(read_timeout, connect=10.0)
-    return httpx.AsyncClient(
-        limits=limits, timeout=timeout, follow_redirects=True, headers={"User-Agent": _agent()}
-    )
-
-
-def _agent() -> str:
+def make_transport(credentials: Credentials, read_timeout: float = READ_TIMEOUT) -> Transport:
     from wh import __version__
 
-    return f"wh/{__version__} httpx/{httpx.__version__}"
+    return Transport(
+        user_agent=f"wh/{__version__}", auth=credentials.for_url, read_timeout=read_timeout
+    )
 
 
 async def with_retries(
@@ -136,7 +134,7 @@ async def with_retries(
     for n in range(1, attempts + 1):
         try:
             return await attempt()
-        except (httpx.TransportError, RetryableStatus) as exc:
+        except (TransportError, RetryableStatus) as exc:
             if n == attempts:
                 raise
             if on_retry:
@@ -172,5 +170,5 @@ async def retrying(
     try:
         return await with_retries(attempt, on_retry=retried)
     except REQUEST_FAILURES as exc:
-        again = isinstance(exc, httpx.TransportError | RetryableStatus)
+        again = isinstance(exc, TransportError | RetryableStatus)
         raise RequestFailed(describe(exc, read_timeout), retried=again) from None

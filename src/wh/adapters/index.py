@@ -7,52 +7,59 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-
-import httpx
+from concurrent.futures import Executor
 
 from wh.adapters import http as net
 from wh.adapters.http import Credentials, RequestFailed, retrying
+from wh.adapters.transport import Transport
 from wh.core.config import READ_TIMEOUT
 from wh.core.pages import ACCEPT, Page, PageError, parse_page
 from wh.core.urls import redact
 from wh.errors import IndexUnreachable
 
+PAGE_HEADERS = {"Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
+
 
 class IndexClient:
+    """Index pages through ``transport``, each request made by a thread of ``pool``."""
+
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        transport: Transport,
+        pool: Executor,
         index_urls: Sequence[str],
-        credentials: Credentials,
         on_retry: Callable[[str, str], None] | None = None,
         read_timeout: float = READ_TIMEOUT,
     ) -> None:
         self.read_timeout = read_timeout
-        self.client = client
+        self.transport = transport
+        self.pool = pool
         self.index_urls = [redact(u).rstrip("/") for u in index_urls]
-        self.credentials = credentials
         self.on_retry = on_retry
+
+    def _get(self, url: str) -> Page:
+        """One request for one page (blocking: run in the pool)."""
+        with self.transport.get(url, PAGE_HEADERS) as response:
+            body = response.read()  # read even a refusal's: the connection is kept
+        status = response.status
+        if status == 404:
+            return Page()
+        if status in (401, 403):
+            raise IndexUnreachable(
+                f"{redact(url)}: the index refused access (HTTP {status})",
+                hint="put credentials in the index URL or in ~/.netrc",
+            )
+        if status in net.RETRY_STATUS:
+            raise net.RetryableStatus(status)
+        if status != 200:
+            raise IndexUnreachable(f"{redact(url)}: HTTP {status}")
+        return parse_page(body, response.header("Content-Type"), response.url)
 
     async def _fetch(self, index: str, project: str) -> Page:
         url = f"{index}/{project}/"
 
         async def attempt() -> Page:
-            response = await self.client.get(
-                url, headers={"Accept": ACCEPT}, auth=self.credentials.for_url(url) or None
-            )
-            if response.status_code == 404:
-                return Page()
-            if response.status_code in (401, 403):
-                raise IndexUnreachable(
-                    f"{redact(url)}: the index refused access (HTTP {response.status_code})",
-                    hint="put credentials in the index URL or in ~/.netrc",
-                )
-            if response.status_code in net.RETRY_STATUS:
-                raise net.RetryableStatus(response.status_code)
-            if response.status_code != 200:
-                raise IndexUnreachable(f"{redact(url)}: HTTP {response.status_code}")
-            content_type = response.headers.get("content-type", "")
-            return parse_page(response.content, content_type, str(response.url))
+            return await asyncio.get_running_loop().run_in_executor(self.pool, self._get, url)
 
         try:
             subject = f"{project} (index page)"
@@ -94,10 +101,16 @@ def check_reachable(index_urls: Sequence[str], project: str) -> None:
     """Ask every index for one project's page, with sync's retries: IndexUnreachable (exit 3)
     when one does not answer. A resolver meeting a dead index retries for half a minute and
     then blames the requirements."""
-    from wh.adapters.http import make_client
+    from concurrent.futures import ThreadPoolExecutor
+
+    from wh.adapters.http import make_transport
 
     async def ask() -> None:
-        async with make_client(len(index_urls)) as client:
-            await IndexClient(client, index_urls, Credentials(index_urls)).project(project)
+        transport = make_transport(Credentials(index_urls))
+        with ThreadPoolExecutor(max_workers=len(index_urls)) as pool:
+            try:
+                await IndexClient(transport, pool, index_urls).project(project)
+            finally:
+                transport.close()
 
     asyncio.run(ask())

@@ -577,9 +577,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def run() -> None:
     """The ``wh`` program (console script and ``python -m wh``)."""
-    from wh.adapters import keep_httpx_cli_out
-
-    keep_httpx_cli_out()
     sys.exit(main())
 
 

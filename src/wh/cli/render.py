@@ -100,7 +100,13 @@ class TerminalReporter:
             self._progress, self._bytes = transfer_progress(console(True), files, total_bytes)
             self._progress.start()
         elif not self.quiet:
-            say(f"fetching {files} files", to_err=True)
+            say("fetching files as the index pages arrive", to_err=True)
+
+    def transfer_more(self, files: int, total_bytes: int) -> None:
+        self._total = files
+        if self._progress is not None and self._bytes is not None:
+            description = _files(self._done, files)
+            self._progress.update(self._bytes, total=total_bytes or None, description=description)
 
     def transfer_bytes(self, n: int) -> None:
         if self._progress is not None and self._bytes is not None:

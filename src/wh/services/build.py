@@ -225,8 +225,8 @@ async def _fetch_sdists(
                 )
             )
             continue
-        path, digest = fetched[sdist.filename]
-        jobs.append(_Job(path, digest, sdist.filename, req, target, spec))
+        got = fetched[sdist.filename]
+        jobs.append(_Job(got.path, got.sha256, sdist.filename, req, target, spec))
     return jobs
 
 

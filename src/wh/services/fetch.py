@@ -1,13 +1,21 @@
 """Sync's network run, in one session: read the index pages, plan every target, download
 what is missing (hash-checked), build the sdists. Returns what happened; changes nothing
-but the files it fetches and builds."""
+but the files it fetches and builds.
+
+A project's files are fetched as soon as its page arrives (its lock lines decide them
+alone), so the pages and the downloads overlap; the whole plan is made once all are read.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from packaging.utils import canonicalize_name
 
 from wh.adapters.cache import HashCache
 from wh.core.built import BuiltWheel
@@ -59,11 +67,14 @@ async def fetch(session: Session, wanted: Wanted, hashes: HashCache) -> Fetched:
         session.reporter.info(
             f"reading {len(names)} projects from {', '.join(session.display_urls)}"
         )
-        pages = await session.pages(names)
+        downloads = Downloads()
+        store = _Store(downloads, hashes, _names_in(wanted.wheelhouse))
+        pages = await _pages_and_files(session, wanted, names, store)
+        downloads.fetched.sort()
+        downloads.errors.sort(key=str)
         plan = plan_sync(wanted.selected, wanted.requirements, pages)
         other_plan = plan_sync(wanted.others, wanted.requirements, pages)
         expected = _expected(plan)
-        downloads = await _download(session, wanted.wheelhouse, plan, expected, hashes)
         reused = reuse_built(wanted.wheelhouse, wanted.records, hashes, expected)
         to_build = [s for s in plan.builds if s.filename not in reused and wanted.build]
         builds = await build_sdists(session, wanted.wheelhouse, to_build, expected, hashes)
@@ -79,27 +90,65 @@ async def fetch(session: Session, wanted: Wanted, hashes: HashCache) -> Fetched:
     )
 
 
-async def _download(
-    session: Session,
-    wheelhouse: Path,
-    plan: SyncPlan,
-    expected: Mapping[str, frozenset[str]],
-    hashes: HashCache,
-) -> Downloads:
-    downloads = Downloads()
+@dataclass(frozen=True, slots=True)
+class _Store:
+    downloads: Downloads  # filled in as the projects' files arrive
+    hashes: HashCache
+    present: frozenset[str]  # the names in the wheelhouse when the sync began
+
+
+async def _pages_and_files(
+    session: Session, wanted: Wanted, names: Sequence[str], store: _Store
+) -> dict[str, list[DistFile]]:
+    """Every project's page; each project's missing files fetched as soon as its page is
+    read. The first page that cannot be read stops everything (its error is raised)."""
+    by_project: dict[str, list[LockedRequirement]] = {}
+    for req in wanted.requirements:
+        by_project.setdefault(canonicalize_name(req.name), []).append(req)
+    index = session.index()
+    gate = asyncio.Semaphore(session.jobs)
+
+    async def one(name: str) -> list[DistFile]:
+        async with gate:
+            files = await session.page(index, name)
+        part = plan_sync(
+            wanted.selected,
+            by_project.get(canonicalize_name(name), []),
+            {canonicalize_name(name): files},
+        )
+        await _download(session, wanted.wheelhouse, part, store)
+        return files
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(name)) for name in names]
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from None
+    return {canonicalize_name(n): t.result() for n, t in zip(names, tasks, strict=True)}
+
+
+async def _download(session: Session, wheelhouse: Path, plan: SyncPlan, store: _Store) -> None:
+    downloads, hashes = store.downloads, store.hashes
+    expected = _expected(plan)
     missing: list[DistFile] = []
     for f in plan.downloads:
         path = wheelhouse / f.filename
-        if path.is_file() and matches(hashes.sha256(path), expected[f.filename]):
+        if f.filename in store.present and matches(hashes.sha256(path), expected[f.filename]):
             downloads.present += 1
         else:
             missing.append(f)
-    fetched, downloads.errors = await session.download(missing, expected, wheelhouse)
-    for name, (path, digest) in sorted(fetched.items()):
-        hashes.remember(path, digest)
+    fetched, errors = await session.download(missing, expected, wheelhouse)
+    downloads.errors.extend(errors)
+    for name, got in fetched.items():
+        hashes.remember(got.path, got.sha256, got.stat)
         downloads.fetched.append(name)
-        downloads.fetched_bytes += path.stat().st_size
-    return downloads
+        downloads.fetched_bytes += got.stat.st_size
+
+
+def _names_in(directory: Path) -> frozenset[str]:
+    """The names of the regular files in ``directory`` (one directory read)."""
+    with os.scandir(directory) as entries:
+        return frozenset(e.name for e in entries if e.is_file())
 
 
 def _expected(plan: SyncPlan) -> dict[str, frozenset[str]]:

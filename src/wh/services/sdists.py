@@ -88,7 +88,7 @@ async def build_sdists(
             if sdist.filename not in fetched:
                 builds.failures[sdist.filename] = "the sdist could not be downloaded"
                 continue
-            path, sdist_sha = fetched[sdist.filename]
+            path, sdist_sha = fetched[sdist.filename].path, fetched[sdist.filename].sha256
             try:
                 wheel = await _build(session, path, wheelhouse)
             except WhError as exc:

@@ -1,17 +1,20 @@
-"""The network side of a service run: indexes, credentials, one HTTP client, progress."""
+"""The network side of a service run: indexes, credentials, one transport and the worker
+threads that make its requests, progress."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-import httpx
-
-from wh.adapters.downloads import Downloader, Fetch, fetch_all
-from wh.adapters.http import Credentials, make_client
+from wh.adapters.downloads import Downloader, Fetch, Stored, fetch_all
+from wh.adapters.fs import fsync_dir
+from wh.adapters.http import Credentials, make_transport
 from wh.adapters.index import IndexClient
+from wh.adapters.transport import Transport
 from wh.core.config import READ_TIMEOUT, Config
 from wh.core.files import DistFile
 from wh.core.lockfile import Lockfile
@@ -57,8 +60,12 @@ class Session:
     jobs: int
     reporter: Reporter
     read_timeout: float = READ_TIMEOUT
-    _client: httpx.AsyncClient | None = None
+    _transport: Transport | None = None
+    _pool: ThreadPoolExecutor | None = None
+    _gate: asyncio.Semaphore | None = None
     _retries: Retries | None = None
+    _transfers: _Transfers = field(default_factory=lambda: _Transfers())
+    _written: set[Path] = field(default_factory=set)  # directories files were renamed into
 
     @classmethod
     def create(
@@ -82,58 +89,100 @@ class Session:
         return [redact(u) for u in self.index_urls]
 
     async def __aenter__(self) -> Session:
-        self._client = make_client(self.jobs, self.read_timeout)
+        self._transport = make_transport(Credentials(self.index_urls), self.read_timeout)
+        self._pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="wh-http")
+        self._gate = asyncio.Semaphore(self.jobs)  # transfers queued at once: pages go between
         return self
 
     async def __aexit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
+        """Stop what is under way (a transfer ends at its next read, its temp file removed)
+        and wait for the threads, so that nothing writes after the session."""
         self.retries.flush()
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._transfers.started:
+            self.reporter.transfer_end()
+            self._transfers = _Transfers()
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        for directory in sorted(self._written):
+            fsync_dir(directory)
+        self._written.clear()
 
     @property
-    def client(self) -> httpx.AsyncClient:
-        assert self._client is not None, "use the session in `async with`"
-        return self._client
+    def transport(self) -> Transport:
+        assert self._transport is not None, "use the session in `async with`"
+        return self._transport
 
     @property
-    def credentials(self) -> Credentials:
-        return Credentials(self.index_urls)
+    def pool(self) -> ThreadPoolExecutor:
+        assert self._pool is not None, "use the session in `async with`"
+        return self._pool
+
+    def index(self) -> IndexClient:
+        return IndexClient(
+            self.transport, self.pool, self.index_urls, self.retries, self.read_timeout
+        )
 
     async def pages(self, names: Sequence[str]) -> dict[str, list[DistFile]]:
-        index = IndexClient(
-            self.client, self.index_urls, self.credentials, self.retries, self.read_timeout
-        )
-        pages = await index.projects(names, self.jobs)
+        pages = await self.index().projects(names, self.jobs)
         for name, page in pages.items():
-            for refused in page.refused:
-                self.reporter.warn(
-                    f"{name}: the index lists {refused!r}: refused, not a plain file name"
-                )
+            self._warn_refused(name, page.refused)
         return {name: page.files for name, page in pages.items()}
+
+    async def page(self, index: IndexClient, name: str) -> list[DistFile]:
+        """One project's files (from every index), ``index`` shared by concurrent calls."""
+        page = await index.project(name)
+        self._warn_refused(name, page.refused)
+        return page.files
+
+    def _warn_refused(self, name: str, refused: Sequence[str]) -> None:
+        for filename in refused:
+            self.reporter.warn(
+                f"{name}: the index lists {filename!r}: refused, not a plain file name"
+            )
 
     async def download(
         self, files: Sequence[DistFile], expected: Mapping[str, frozenset[str]], directory: Path
-    ) -> tuple[dict[str, tuple[Path, str]], list[TransferError]]:
+    ) -> tuple[dict[str, Stored], list[TransferError]]:
+        """Fetch ``files`` into ``directory``; calls may overlap (one progress bar counts
+        them all). The renames are made durable once, when the session ends."""
         if not files:
             return {}, []
-        reporter = self.reporter
-        sizes = [f.size for f in files]
-        known = None not in sizes  # a partial sum would make a bar that overflows
-        reporter.transfer_start(len(files), sum(s or 0 for s in sizes) if known else 0)
-
+        self._written.add(directory)
+        self._transfers.add(self.reporter, files)
         downloader = Downloader(
-            self.client,
-            self.credentials,
-            on_bytes=reporter.transfer_bytes,
+            self.transport,
+            self.pool,
+            on_bytes=self.reporter.transfer_bytes,
             on_retry=self.retries,
-            on_done=reporter.transfer_file,
+            on_done=self.reporter.transfer_file,
             read_timeout=self.read_timeout,
         )
         items = [Fetch(f, expected.get(f.filename, frozenset())) for f in files]
-        try:
-            return await fetch_all(downloader, items, directory, self.jobs)
-        finally:
-            reporter.transfer_end()
+        assert self._gate is not None
+        return await fetch_all(downloader, items, directory, self._gate)
+
+
+@dataclass
+class _Transfers:
+    """The files announced to the reporter so far, and their bytes (None: a size unknown)."""
+
+    started: bool = False
+    files: int = 0
+    total: int | None = 0
+
+    def add(self, reporter: Reporter, files: Sequence[DistFile]) -> None:
+        self.files += len(files)
+        sizes = [f.size for f in files]
+        if self.total is not None:
+            self.total = None if None in sizes else self.total + sum(s or 0 for s in sizes)
+        if not self.started:
+            self.started = True
+            reporter.transfer_start(self.files, self.total or 0)
+        else:
+            reporter.transfer_more(self.files, self.total or 0)
