@@ -256,6 +256,7 @@ class SimpleIndex(_Loopback):
         self.auth = auth
         self._meta: dict[str, tuple[str | None, bool | str]] = {}
         self._digests: dict[tuple[str, int, int], str] = {}
+        self._listed: tuple[int, list[str]] | None = None  # (root's mtime_ns, file names)
 
     def _make_server(self) -> _Tracking:
         server = _HTTPServer(("127.0.0.1", 0), _Handler)
@@ -314,7 +315,14 @@ class SimpleIndex(_Loopback):
         return path if ok else None
 
     def _filenames(self) -> Iterable[str]:
-        return sorted(p.name for p in self.root.iterdir() if p.is_file())
+        """The files in root, read again whenever the directory changes (its mtime moves when
+        a file is added, removed or renamed): a page costs a directory read only then, as on
+        an index that serves its pages from a database, not 300 stat calls every time."""
+        stamp = self.root.stat().st_mtime_ns
+        if self._listed is None or self._listed[0] != stamp:
+            names = sorted(p.name for p in self.root.iterdir() if p.is_file())
+            self._listed = (stamp, names)
+        return self._listed[1]
 
     def _sha256(self, path: Path) -> str:
         stat = path.stat()

@@ -11,7 +11,6 @@ recorded wheels, so the final report and the pruning are sync's own.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import tempfile
 import threading
@@ -173,12 +172,12 @@ def _build_gaps(
         for req in applicable(target, requirements):
             if req.name == canonicalize_name(g.package) and req.version == g.version:
                 wanted.append((target, req))
-    from wh.services.session import Session
+    from wh.services.session import Session, run
 
     session = Session.create(config, [lf for lf, _ in lockfiles], options.download_jobs, reporter)
     context = _Context(zig, config, project / config.wheelhouse, session.index_urls)
     with tempfile.TemporaryDirectory(prefix="wh-sdists-") as tmp:
-        jobs = asyncio.run(_fetch_sdists(session, wanted, Path(tmp), result))
+        jobs = run(_fetch_sdists(session, wanted, Path(tmp), result))
         records = _run_jobs(jobs, context, options.jobs, result, reporter)
     if records:
         _record(context.wheelhouse, records, reporter)

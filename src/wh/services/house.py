@@ -61,9 +61,7 @@ def index_pages(
     """The index pages of ``names`` (canonical project names), read concurrently."""
     if not names:
         return {}
-    import asyncio
-
-    from wh.services.session import Session
+    from wh.services.session import Session, run
 
     session = Session.create(house.config, house.lockfiles, 8, reporter)
 
@@ -72,4 +70,4 @@ def index_pages(
             reporter.info(f"reading {len(names)} project(s) from {', '.join(session.display_urls)}")
             return await session.pages(names)
 
-    return asyncio.run(read())
+    return run(read())

@@ -4,11 +4,12 @@ threads that make its requests, progress."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Any, TypeVar
 
 from wh.adapters.downloads import Downloader, Fetch, Stored, fetch_all
 from wh.adapters.fs import fsync_dir
@@ -22,6 +23,21 @@ from wh.core.urls import redact
 from wh.errors import TransferError
 from wh.services.indexes import index_urls
 from wh.services.report import Reporter
+
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(coro)``, its result kept out of the main task: CPython 3.11's runner
+    formats that task's repr, result included, when it puts the SIGINT handler back (a sync's
+    plan took 44 ms to repr, twice)."""
+    kept: list[T] = []
+
+    async def main() -> None:
+        kept.append(await coro)
+
+    asyncio.run(main())
+    return kept[0]
 
 
 class Retries:

@@ -137,9 +137,8 @@ class _Run:
 
 
 def _sync(session: Session, run: _Run, hashes: HashCache, options: SyncOptions) -> SyncResult:
-    import asyncio
-
     from wh.services.fetch import Wanted, fetch
+    from wh.services.session import run as run_session
 
     wheelhouse, reporter = run.wheelhouse, session.reporter
     for req in run.requirements:
@@ -151,7 +150,7 @@ def _sync(session: Session, run: _Run, hashes: HashCache, options: SyncOptions) 
     wanted = Wanted(
         wheelhouse, run.selected, run.others, run.requirements, records, options.build_sdists
     )
-    fetched = asyncio.run(fetch(session, wanted, hashes))
+    fetched = run_session(fetch(session, wanted, hashes))
     keep = _used(fetched.plan) | _used(fetched.other_plan)
     write_records(wheelhouse, [r for r in [*records, *fetched.builds.records] if r.wheel in keep])
     for leftover in leftover_temp_files(wheelhouse):  # a killed run's: never anyone's file
