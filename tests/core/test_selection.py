@@ -12,7 +12,7 @@ from packaging.markers import Marker
 from wh.core.built import BuiltWheel, RecordError, parse_record, render_record
 from wh.core.files import DistFile, parse_dist
 from wh.core.lockfile import LockedRequirement, parse_lockfile
-from wh.core.plan import Entry, SyncPlan, plan_sync, projects, with_builds
+from wh.core.plan import Entry, SyncPlan, joined, plan_sync, projects, with_builds
 from wh.core.selection import Choice, Gap, choose
 from wh.core.targets import Target, make_target
 
@@ -374,6 +374,15 @@ PER_TARGET = [
         id="macOS arm64 3.11 gets appnope and tomli",
     ),
 ]
+
+
+def test_plans_made_per_project_join_into_the_plan_of_the_whole_lock() -> None:
+    """Sync plans each project as its page arrives; joined, the parts are the whole plan."""
+    parts = [
+        plan_sync(TARGETS, [r for r in REQUIREMENTS if r.name == name], PAGES)
+        for name in reversed(projects(TARGETS, REQUIREMENTS))  # arrival order is any order
+    ]
+    assert joined(TARGETS, REQUIREMENTS, parts) == PLAN
 
 
 @pytest.mark.parametrize(("target", "expected"), PER_TARGET)

@@ -87,6 +87,23 @@ def plan_sync(
     return SyncPlan(tuple(targets), tuple(entries))
 
 
+def joined(
+    targets: Sequence[Target],
+    requirements: Sequence[LockedRequirement],
+    parts: Sequence[SyncPlan],
+) -> SyncPlan:
+    """The plan :func:`plan_sync` makes for ``targets`` and ``requirements``, put together
+    from plans of disjoint parts of ``requirements`` (a project's lines each) made for the
+    same targets: their entries, in the order ``plan_sync`` gives them."""
+    first = {id(r): i for i, r in reversed(list(enumerate(requirements)))}
+    rank = {t: i for i, t in enumerate(targets)}
+    entries = sorted(
+        (e for part in parts for e in part.entries),
+        key=lambda e: (rank[e.target], first[id(e.requirement)]),
+    )
+    return SyncPlan(tuple(targets), tuple(entries))
+
+
 def with_builds(plan: SyncPlan, built: Mapping[str, DistFile | str]) -> SyncPlan:
     """Settle sdist choices: ``built`` maps an sdist filename to its wheel, or to why it failed."""
     entries: list[Entry] = []

@@ -21,7 +21,7 @@ from wh.adapters.cache import HashCache
 from wh.core.built import BuiltWheel
 from wh.core.files import DistFile
 from wh.core.lockfile import LockedRequirement
-from wh.core.plan import SyncPlan, plan_sync, projects, with_builds, with_recorded
+from wh.core.plan import SyncPlan, joined, plan_sync, projects, with_builds, with_recorded
 from wh.core.selection import Choice
 from wh.core.targets import Target
 from wh.errors import TransferError
@@ -69,11 +69,9 @@ async def fetch(session: Session, wanted: Wanted, hashes: HashCache) -> Fetched:
         )
         downloads = Downloads()
         store = _Store(downloads, hashes, _names_in(wanted.wheelhouse))
-        pages = await _pages_and_files(session, wanted, names, store)
+        plan, other_plan = await _pages_and_files(session, wanted, names, store)
         downloads.fetched.sort()
         downloads.errors.sort(key=str)
-        plan = plan_sync(wanted.selected, wanted.requirements, pages)
-        other_plan = plan_sync(wanted.others, wanted.requirements, pages)
         expected = _expected(plan)
         reused = reuse_built(wanted.wheelhouse, wanted.records, hashes, expected)
         to_build = [s for s in plan.builds if s.filename not in reused and wanted.build]
@@ -99,32 +97,38 @@ class _Store:
 
 async def _pages_and_files(
     session: Session, wanted: Wanted, names: Sequence[str], store: _Store
-) -> dict[str, list[DistFile]]:
-    """Every project's page; each project's missing files fetched as soon as its page is
-    read. The first page that cannot be read stops everything (its error is raised)."""
+) -> tuple[SyncPlan, SyncPlan]:
+    """Read every project's page, and plan it for the selected and the other targets; fetch
+    its missing files as soon as its page is read. Returns the plans of the selected and of
+    the other targets. The first page that cannot be read stops everything (its error is
+    raised)."""
     by_project: dict[str, list[LockedRequirement]] = {}
     for req in wanted.requirements:
         by_project.setdefault(canonicalize_name(req.name), []).append(req)
     index = session.index()
     gate = asyncio.Semaphore(session.jobs)
 
-    async def one(name: str) -> list[DistFile]:
+    async def one(name: str) -> tuple[SyncPlan, SyncPlan]:
         async with gate:
             files = await session.page(index, name)
-        part = plan_sync(
-            wanted.selected,
-            by_project.get(canonicalize_name(name), []),
-            {canonicalize_name(name): files},
-        )
+        key = canonicalize_name(name)
+        lines = by_project.get(key, [])
+        page: dict[str, list[DistFile]] = {key: files}
+        part = plan_sync(wanted.selected, lines, page)
+        other = plan_sync(wanted.others, lines, page)
         await _download(session, wanted.wheelhouse, part, store)
-        return files
+        return part, other
 
     try:
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(one(name)) for name in names]
     except BaseExceptionGroup as failed:
         raise failed.exceptions[0] from None
-    return {canonicalize_name(n): t.result() for n, t in zip(names, tasks, strict=True)}
+    parts = [t.result() for t in tasks]
+    return (
+        joined(wanted.selected, wanted.requirements, [p for p, _ in parts]),
+        joined(wanted.others, wanted.requirements, [o for _, o in parts]),
+    )
 
 
 async def _download(session: Session, wheelhouse: Path, plan: SyncPlan, store: _Store) -> None:
