@@ -9,7 +9,10 @@ with the files present).
 Prints medians, ratios and the goals; asserts nothing about time.
 
     PIP_CONFIG_FILE=/dev/null .venv/bin/python benchmarks/bench_sync.py [--packages 70]
-        [--repeat 3] [--keep DIR]
+        [--repeat 3] [--keep DIR] [--server simple|pypiserver]
+
+`--server pypiserver` serves the same files with the real pypiserver (PEP 503 HTML, no
+keep-alive, every page hashing its project's files) instead of our PEP 691 JSON server.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,7 +41,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from packaging.markers import Marker  # noqa: E402
 from results import emit  # noqa: E402
-from tests.support.index import SimpleIndex  # noqa: E402
+from tests.support.index import PypiServer, SimpleIndex  # noqa: E402
 from tests.support.netenv import isolated_env  # noqa: E402
 from tests.support.wheels import make_wheel, sha256_of  # noqa: E402
 
@@ -165,7 +169,13 @@ def wheels(directory: Path) -> set[str]:
     return {p.name for p in directory.iterdir() if p.suffix == ".whl"}
 
 
-def bench(work: Path, count: int, repeat: int) -> None:
+def file_url(index: SimpleIndex | PypiServer, filename: str) -> str:
+    if isinstance(index, SimpleIndex):
+        return index.file_url(filename)
+    return f"{index.base_url}/packages/{quote(filename, safe='')}"
+
+
+def bench(work: Path, count: int, repeat: int, server: str = "simple") -> None:
     dists, project, dest = work / "dists", work / "project", work / "pip-dest"
     for d in (dists, project, work / "pip-reqs"):
         shutil.rmtree(d, ignore_errors=True)
@@ -182,9 +192,10 @@ def bench(work: Path, count: int, repeat: int) -> None:
         req.write_text("".join(p.block(with_marker=False) for p in pins if p.applies(t)))
     times: dict[str, list[float]] = {k: [] for k in LABELS}
     hits: dict[str, int] = {}
-    with SimpleIndex(dists) as index:
-        for name in index.projects():  # hash every file now, not during the first timed run
-            index.listing(name)
+    with SimpleIndex(dists) if server == "simple" else PypiServer(dists) as index:
+        if isinstance(index, SimpleIndex):
+            for name in index.projects():  # hash every file now, not during the first timed run
+                index.listing(name)
         families = "".join(f"{k} = {json.dumps(v)}\n" for k, v in PLATFORMS.items())
         (project / "pyproject.toml").write_text(
             f'[tool.wh]\nlockfiles = ["requirements.txt"]\nwheelhouse = "wheelhouse"\n'
@@ -208,7 +219,7 @@ def bench(work: Path, count: int, repeat: int) -> None:
             env = subprocess_env(work, WH_CACHE_DIR=str(work / f"wh-cache-{r}"))
             timed("wh_cold", run, sync, env)
             timed("wh_noop", run, sync, env)
-            urls = [index.file_url(name) for name in sorted(wheels(project / "wheelhouse"))]
+            urls = [file_url(index, name) for name in sorted(wheels(project / "wheelhouse"))]
             timed("floor", floor, urls, work / "floor", subprocess_env(work))
             shutil.rmtree(dest, ignore_errors=True)
             env = subprocess_env(work, PIP_CACHE_DIR=str(work / f"pip-cache-{r}"))
@@ -267,14 +278,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--packages", type=int, default=70, help="projects in the lock")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; medians shown")
     parser.add_argument("--keep", type=Path, help="work in DIR and keep it (default: a temp dir)")
+    parser.add_argument(
+        "--server", choices=("simple", "pypiserver"), default="simple", help="the loopback index"
+    )
     args = parser.parse_args(argv)
     if not WH.exists():
         sys.exit(f"{WH} not found: run with the project's venv python (make bench)")
     if args.keep:
-        bench(args.keep.resolve(), args.packages, args.repeat)
+        bench(args.keep.resolve(), args.packages, args.repeat, args.server)
         return
     with tempfile.TemporaryDirectory(prefix="wh-bench-") as tmp:
-        bench(Path(tmp), args.packages, args.repeat)
+        bench(Path(tmp), args.packages, args.repeat, args.server)
 
 
 if __name__ == "__main__":

@@ -150,6 +150,36 @@ def test_killed_sync_leaves_no_partial_file(project: Project, index: SimpleIndex
     assert_clean(project)  # the next sync removed the killed run's temp file
 
 
+def test_interrupted_sync_stops_at_once_and_leaves_no_partial_file(
+    project: Project, index: SimpleIndex
+) -> None:
+    """Ctrl-C while a transfer waits on a stalled server: the worker thread blocked in recv is
+    woken (its socket shut down), its temp file removed, and wh exits 130 long before the
+    stall or the 30 s read timeout would have ended the read."""
+    big = project.add("big", "1.0", size=4_000_000)[0].name
+    project.add("pure", "1.0")
+    project.write(index.url)
+    index.faults.stall[big] = 60.0
+
+    proc = subprocess.Popen(
+        [WH, "sync", "--project", str(project.dir), "--quiet"],
+        env=isolated_env(WH_CACHE_DIR=str(project.cache)),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not list(project.wheelhouse.glob(".wh-tmp-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(project.wheelhouse.glob(".wh-tmp-*")), "the signal was meant to land mid-download"
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=20)  # raises if wh waited for the stalled read
+
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr
+    assert big not in project.files()
+    assert not list(project.wheelhouse.glob(".wh-tmp-*"))
+
+
 def test_bad_config_and_lockfile_exit_2_naming_the_place(
     project: Project, index: SimpleIndex
 ) -> None:

@@ -1,6 +1,6 @@
 """Is an index there at all? One TCP connection per index, with two retries: a dead index is
 named (exit 3) in about two seconds, before a resolver retries it for half a minute and then
-blames the requirements. Costs a millisecond, not httpx's import and a TLS context.
+blames the requirements. Costs a millisecond, not an HTTP stack's import and a TLS context.
 
 Through a proxy only a request tells: then one index page is asked for with sync's client.
 An index that answers but refuses or errs is the resolver's to report, with its own words.
