@@ -1,16 +1,23 @@
 """HTTP plumbing in-process: retries with backoff, failures in words, credentials by host, and
-URLs and messages without user-info. httpx talks to a MockTransport; the real-server tests
-(tests/integration/test_sync_faults.py) stay."""
+URLs and messages without user-info. Requests go through the real transport
+(wh.adapters.transport) to a tiny threaded server on loopback; the transport itself is
+tested in test_transport.py, the whole sync against hostile servers in
+tests/integration/test_sync_faults.py."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Awaitable, Callable
+import os
+import socket
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from wh.adapters import http
@@ -19,14 +26,90 @@ from wh.adapters.http import (
     RequestFailed,
     RetryableStatus,
     describe,
+    make_transport,
     retrying,
     with_retries,
 )
 from wh.adapters.index import IndexClient
+from wh.adapters.transport import (
+    CLOSED_EARLY,
+    InvalidURL,
+    ReadTimeout,
+    Stopped,
+    TooManyRedirects,
+    Transport,
+    TransportError,
+)
 from wh.core.urls import redact
 from wh.errors import IndexUnreachable
 
-Handler = Callable[[httpx.Request], httpx.Response]
+HANG_UP = 0  # a status the server answers by closing the connection without a response
+
+
+class Server(ThreadingHTTPServer):
+    """Answers GETs with the statuses queued in ``statuses`` (then 200), recording each
+    request's path and Authorization header."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.lock = threading.Lock()
+        self.statuses: list[int] = []
+        self.seen: list[tuple[str, str | None]] = []
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):  # a client gone is no news
+            super().handle_error(request, client_address)
+
+    def url(self, path: str, host: str = "127.0.0.1", userinfo: str = "") -> str:
+        return f"http://{userinfo}{'@' if userinfo else ''}{host}:{self.server_port}{path}"
+
+    def authorizations(self) -> list[str | None]:
+        with self.lock:
+            return [auth for _, auth in self.seen]
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16  # headers and body in one send: no Nagle wait on a kept connection
+    server: Server
+
+    def do_GET(self) -> None:
+        with self.server.lock:
+            self.server.seen.append((self.path, self.headers.get("Authorization")))
+            status = self.server.statuses.pop(0) if self.server.statuses else 200
+        if status == HANG_UP:
+            self.close_connection = True
+            return
+        body = b"page" if status == 200 else b"no"
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
+    for key in list(os.environ):  # loopback straight, whatever this machine's proxies
+        if key.lower().endswith("_proxy"):
+            monkeypatch.delenv(key)
+    started = Server()
+    threading.Thread(target=started.serve_forever, args=(0.05,), daemon=True).start()
+    yield started
+    started.shutdown()
+    started.server_close()
+
+
+@pytest.fixture
+def transport() -> Iterator[Transport]:
+    made = Transport(user_agent="wh-test/1")
+    yield made
+    made.close()
 
 
 @pytest.fixture
@@ -60,21 +143,31 @@ def flaky(failures: list[BaseException], result: str = "ok") -> Callable[[], Awa
     return attempt
 
 
-def status_attempt(client: httpx.AsyncClient, url: str) -> Callable[[], Awaitable[str]]:
+def status_attempt(transport: Transport, url: str) -> Callable[[], Awaitable[str]]:
     """What the adapters do: a retryable status becomes RetryableStatus."""
 
     async def attempt() -> str:
-        response = await client.get(url)
-        if response.status_code in http.RETRY_STATUS:
-            raise RetryableStatus(response.status_code)
-        response.raise_for_status()
-        return response.text
+        with transport.get(url) as response:
+            body = response.read()
+        if response.status in http.RETRY_STATUS:
+            raise RetryableStatus(response.status)
+        assert response.status == 200
+        return body.decode()
 
     return attempt
 
 
-def mock_client(handler: Handler) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.MockTransport(handler))
+def caught(call: Callable[[], object]) -> BaseException:
+    """The exception ``call`` raises."""
+    with pytest.raises(BaseException) as info:
+        call()
+    return info.value
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 # --- with_retries ----------------------------------------------------------------------------
@@ -82,22 +175,22 @@ def mock_client(handler: Handler) -> httpx.AsyncClient:
 
 def test_transport_errors_are_retried_until_success(sleeps: list[float]) -> None:
     retried: list[tuple[int, str]] = []
-    errors: list[BaseException] = [httpx.ConnectError("refused"), httpx.ReadError("reset")]
+    errors: list[BaseException] = [TransportError("refused"), ReadTimeout("read timed out")]
     result = run(with_retries(flaky(errors), on_retry=lambda n, e: retried.append((n, str(e)))))
     assert result == "ok"
-    assert retried == [(1, "refused"), (2, "reset")]
+    assert retried == [(1, "refused"), (2, "read timed out")]
 
 
 def test_backoff_doubles_after_each_failed_attempt(sleeps: list[float]) -> None:
-    errors: list[BaseException] = [httpx.ConnectError("x")] * 3
+    errors: list[BaseException] = [TransportError("x")] * 3
     run(with_retries(flaky(errors), attempts=4, backoff=0.5))
     assert sleeps == [0.5, 1.0, 2.0]
 
 
 def test_the_last_error_is_raised_after_the_last_attempt(sleeps: list[float]) -> None:
-    errors: list[BaseException] = [httpx.ConnectError(f"try {n}") for n in range(1, 4)]
+    errors: list[BaseException] = [TransportError(f"try {n}") for n in range(1, 4)]
     retried: list[int] = []
-    with pytest.raises(httpx.ConnectError, match="try 3"):
+    with pytest.raises(TransportError, match="try 3"):
         run(with_retries(flaky(errors), attempts=3, on_retry=lambda n, e: retried.append(n)))
     assert retried == [1, 2]  # no notice for the attempt that gave up
     assert len(sleeps) == 2
@@ -105,7 +198,7 @@ def test_the_last_error_is_raised_after_the_last_attempt(sleeps: list[float]) ->
 
 @pytest.mark.parametrize(
     "error",
-    [ValueError("bad hash"), httpx.TooManyRedirects("loop"), httpx.InvalidURL("bad")],
+    [ValueError("bad hash"), TooManyRedirects("loop"), InvalidURL("bad"), Stopped("url")],
 )
 def test_errors_that_are_not_the_network_are_not_retried(
     sleeps: list[float], error: Exception
@@ -115,18 +208,23 @@ def test_errors_that_are_not_the_network_are_not_retried(
     assert sleeps == []
 
 
-def test_server_errors_from_the_transport_are_retried(sleeps: list[float]) -> None:
-    statuses = [503, 502, 200]
+def test_server_errors_from_the_transport_are_retried(
+    sleeps: list[float], server: Server, transport: Transport
+) -> None:
+    server.statuses = [503, 502]
+    assert run(with_retries(status_attempt(transport, server.url("/simple/")))) == "page"
+    assert len(server.seen) == 3 and len(sleeps) == 2
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(statuses.pop(0), text="page")
 
-    async def go() -> str:
-        async with mock_client(handler) as client:
-            return await with_retries(status_attempt(client, "http://127.0.0.1/simple/"))
-
-    assert run(go()) == "page"
-    assert statuses == [] and len(sleeps) == 2
+def test_a_refused_connection_is_retried_then_given_up(
+    sleeps: list[float], transport: Transport
+) -> None:
+    url = f"http://127.0.0.1:{free_port()}/simple/"
+    told: list[str] = []
+    with pytest.raises(RequestFailed) as failed:
+        run(retrying(status_attempt(transport, url), "page", lambda s, c: told.append(c)))
+    assert "refused" in failed.value.cause.lower() and failed.value.retried
+    assert told == [failed.value.cause] * (http.ATTEMPTS - 1)
 
 
 # --- retrying: RequestFailed with the cause in words -----------------------------------------
@@ -140,26 +238,42 @@ def test_retrying_tells_each_retry_by_subject_and_cause(sleeps: list[float]) -> 
 
 
 def test_retrying_gives_up_with_request_failed_marked_retried(sleeps: list[float]) -> None:
-    attempt = flaky([httpx.ConnectError("refused")] * http.ATTEMPTS)
-    with pytest.raises(RequestFailed) as caught:
+    attempt = flaky([TransportError("refused")] * http.ATTEMPTS)
+    with pytest.raises(RequestFailed) as failed:
         run(retrying(attempt, "page", None))
-    assert caught.value.cause == "refused" and caught.value.retried
+    assert failed.value.cause == "refused" and failed.value.retried
     assert len(sleeps) == http.ATTEMPTS - 1
 
 
-def test_a_redirect_loop_fails_at_once_not_marked_retried(sleeps: list[float]) -> None:
-    with pytest.raises(RequestFailed) as caught:
-        run(retrying(flaky([httpx.TooManyRedirects("loop")]), "page", None))
-    assert caught.value.cause == "too many redirects (a redirect loop)"
-    assert not caught.value.retried and sleeps == []
+def test_retrying_names_the_read_timeout_it_was_given(sleeps: list[float]) -> None:
+    attempt = flaky([ReadTimeout("read timed out")] * http.ATTEMPTS)
+    with pytest.raises(RequestFailed) as failed:
+        run(retrying(attempt, "page", None, read_timeout=2))
+    assert failed.value.cause == "timed out: no data for 2 s (--read-timeout)"
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [
+        (TooManyRedirects("loop"), "too many redirects (a redirect loop)"),
+        (InvalidURL("Port out of range 0-65535"), "invalid URL: Port out of range 0-65535"),
+    ],
+)
+def test_a_redirect_loop_or_bad_url_fails_at_once_not_marked_retried(
+    sleeps: list[float], error: Exception, cause: str
+) -> None:
+    with pytest.raises(RequestFailed) as failed:
+        run(retrying(flaky([error]), "page", None))
+    assert failed.value.cause == cause
+    assert not failed.value.retried and sleeps == []
 
 
 def test_retrying_never_names_credentials(sleeps: list[float]) -> None:
-    error = httpx.ConnectError("cannot reach https://alice:s3cret@127.0.0.1:9/simple/")
+    error = TransportError("cannot reach https://alice:s3cret@127.0.0.1:9/simple/")
     told: list[str] = []
-    with pytest.raises(RequestFailed) as caught:
+    with pytest.raises(RequestFailed) as failed:
         run(retrying(flaky([error] * http.ATTEMPTS), "page", lambda s, c: told.append(c)))
-    for text in (caught.value.cause, *told):
+    for text in (failed.value.cause, *told):
         assert "s3cret" not in text and "alice" not in text
         assert "https://127.0.0.1:9/simple/" in text
 
@@ -168,34 +282,47 @@ def test_retrying_never_names_credentials(sleeps: list[float]) -> None:
 
 
 def test_describe_a_read_timeout_names_the_option_and_seconds() -> None:
-    assert describe(httpx.ReadTimeout(""), 7.5) == "timed out: no data for 7.5 s (--read-timeout)"
+    text = "timed out: no data for 7.5 s (--read-timeout)"
+    assert describe(ReadTimeout("read timed out"), 7.5) == text
+    assert describe(ReadTimeout(""), 7.5) == text
 
 
-def test_describe_other_timeouts_by_kind() -> None:
-    assert describe(httpx.ConnectTimeout("")) == "timed out (ConnectTimeout)"
+def test_describe_a_connect_timeout_as_such_not_as_the_read_timeout() -> None:
+    # what the transport raises when the TCP connection is not made in time
+    # (test_transport.py makes one happen)
+    assert describe(TransportError("connect timed out")) == "connect timed out"
 
 
-def test_describe_invalid_urls() -> None:
+def test_describe_invalid_urls(transport: Transport) -> None:
     assert describe(OverflowError("port out of range")) == "invalid URL: port out of range"
-    assert describe(httpx.UnsupportedProtocol("no scheme")) == "invalid URL: no scheme"
+    bad_port = caught(lambda: transport.get("http://127.0.0.1:99999/simple/"))
+    assert describe(bad_port) == "invalid URL: Port out of range 0-65535"
+    no_scheme = caught(lambda: transport.get("127.0.0.1/simple/"))
+    assert describe(no_scheme) == "invalid URL: not an http(s) URL: (no scheme)://"
 
 
 def test_describe_an_invalid_url_error_without_a_message_names_its_kind() -> None:
-    assert describe(httpx.UnsupportedProtocol("")) == "invalid URL: UnsupportedProtocol"
+    assert describe(InvalidURL("")) == "invalid URL: InvalidURL"
 
 
 def test_describe_an_empty_error_by_its_socket_cause() -> None:
-    error = httpx.ReadError("")
+    error = TransportError("")
     error.__cause__ = ConnectionResetError(104, "Connection reset by peer")
     assert describe(error) == "Connection reset by peer"
 
 
 def test_describe_an_empty_error_without_a_cause_is_never_empty() -> None:
-    assert describe(httpx.RemoteProtocolError("")) == (
-        "the server closed the connection before the whole response"
-    )
-    assert describe(httpx.PoolTimeout("")) != ""
+    assert describe(TransportError()) == "TransportError"
     assert describe(RuntimeError()) == "RuntimeError"
+    assert describe(Stopped()) == "stopped: the run was ending"
+    assert describe(TooManyRedirects()) == "too many redirects (a redirect loop)"
+
+
+def test_describe_a_server_hanging_up_before_answering(
+    server: Server, transport: Transport
+) -> None:
+    server.statuses = [HANG_UP]
+    assert describe(caught(lambda: transport.get(server.url("/simple/")))) == CLOSED_EARLY
 
 
 def test_describe_a_group_by_its_first_error() -> None:
@@ -204,7 +331,7 @@ def test_describe_a_group_by_its_first_error() -> None:
 
 
 def test_describe_strips_user_info() -> None:
-    error = httpx.ConnectError("to https://bob:pw@127.0.0.1/x and http://tok@127.0.0.1/y")
+    error = TransportError("to https://bob:pw@127.0.0.1/x and http://tok@127.0.0.1/y")
     assert describe(error) == "to https://127.0.0.1/x and http://127.0.0.1/y"
 
 
@@ -231,13 +358,13 @@ def test_redact_hides_a_password_holding_an_unescaped_delimiter(char: str) -> No
     assert "alice" not in shown and "cret" not in shown
 
 
-# --- credentials -----------------------------------------------------------------------------
+# --- credentials: two names of one server, 127.0.0.1 and localhost, are two hosts ------------
 
 
 @pytest.fixture
 def netrc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "netrc"
-    path.write_text("machine 127.0.0.2 login nora password from-netrc\n")
+    path.write_text("machine localhost login nora password from-netrc\n")
     path.chmod(0o600)
     monkeypatch.setenv("NETRC", str(path))
     return path
@@ -247,45 +374,43 @@ def basic(user: str, password: str) -> str:
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
-def sent_authorization(credentials: Credentials, url: str) -> str | None:
-    """The Authorization header a request to ``url`` carries with ``credentials``."""
-    seen: list[str | None] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers.get("Authorization"))
-        return httpx.Response(200)
-
-    async def go() -> None:
-        async with mock_client(handler) as client:
-            await client.get(url, auth=credentials.for_url(url) or None)
-
-    run(go())
-    return seen[0]
+def sent_authorization(server: Server, credentials: Credentials, url: str) -> str | None:
+    """The Authorization header the server got for ``url`` with ``credentials``."""
+    transport = make_transport(credentials)
+    try:
+        with transport.get(url) as response:
+            assert response.read() == b"page"
+    finally:
+        transport.close()
+    return server.authorizations()[-1]
 
 
-def test_credentials_from_url_user_info_are_sent_to_that_host(netrc: Path) -> None:
-    credentials = Credentials(["https://alice:s%40cret@127.0.0.1/simple/"])
-    url = "https://127.0.0.1/simple/pure/"
-    assert sent_authorization(credentials, url) == basic("alice", "s@cret")  # percent-decoded
+def test_credentials_from_url_user_info_are_sent_to_that_host(netrc: Path, server: Server) -> None:
+    credentials = Credentials([server.url("/simple/", userinfo="alice:s%40cret")])
+    url = server.url("/simple/pure/")
+    assert sent_authorization(server, credentials, url) == basic("alice", "s@cret")  # decoded
 
 
-def test_credentials_from_netrc_when_the_url_has_none(netrc: Path) -> None:
-    credentials = Credentials(["https://127.0.0.2/simple/"])
-    assert sent_authorization(credentials, "https://127.0.0.2/f.whl") == basic("nora", "from-netrc")
+def test_credentials_from_netrc_when_the_url_has_none(netrc: Path, server: Server) -> None:
+    credentials = Credentials([server.url("/simple/", "localhost")])
+    url = server.url("/f.whl", "localhost")
+    assert sent_authorization(server, credentials, url) == basic("nora", "from-netrc")
 
 
-def test_url_user_info_wins_over_netrc(netrc: Path) -> None:
-    credentials = Credentials(["https://alice:pw@127.0.0.2/simple/"])
-    assert sent_authorization(credentials, "https://127.0.0.2/f.whl") == basic("alice", "pw")
+def test_url_user_info_wins_over_netrc(netrc: Path, server: Server) -> None:
+    credentials = Credentials([server.url("/simple/", "localhost", "alice:pw")])
+    url = server.url("/f.whl", "localhost")
+    assert sent_authorization(server, credentials, url) == basic("alice", "pw")
 
 
-def test_no_credentials_for_an_unknown_host(netrc: Path) -> None:
-    credentials = Credentials(["https://alice:pw@127.0.0.1/simple/"])
-    assert credentials.for_url("https://127.0.0.3/f.whl") is None
-    assert sent_authorization(credentials, "https://127.0.0.3/f.whl") is None
+def test_no_credentials_for_an_unknown_host(netrc: Path, server: Server) -> None:
+    credentials = Credentials([server.url("/simple/", "localhost", "alice:pw")])
+    url = server.url("/f.whl")  # 127.0.0.1: neither in the URLs nor in netrc
+    assert credentials.for_url(url) is None
+    assert sent_authorization(server, credentials, url) is None
 
 
-@pytest.mark.parametrize("content", [None, "nonsense 127.0.0.2\n"])
+@pytest.mark.parametrize("content", [None, "nonsense localhost\n"])
 def test_a_missing_or_broken_netrc_gives_no_credentials(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str | None
 ) -> None:
@@ -293,32 +418,32 @@ def test_a_missing_or_broken_netrc_gives_no_credentials(
     if content is not None:
         path.write_text(content)
     monkeypatch.setenv("NETRC", str(path))
-    assert Credentials().for_url("https://127.0.0.2/f.whl") is None
+    assert Credentials().for_url("http://localhost/f.whl") is None
 
 
 # --- all together: an index page behind credentials, with a flaky server ---------------------
 
 
-def test_index_page_retries_sends_credentials_and_never_shows_them(sleeps: list[float]) -> None:
-    statuses = [503, 503, 503, 503]
-    auth: list[str | None] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        auth.append(request.headers.get("Authorization"))
-        return httpx.Response(statuses.pop(0))
-
+def test_index_page_retries_sends_credentials_and_never_shows_them(
+    sleeps: list[float], netrc: Path, server: Server
+) -> None:
+    server.statuses = [503] * http.ATTEMPTS
     told: list[str] = []
+    urls = [server.url("/simple", userinfo="alice:s3cret")]
 
     async def go() -> None:
-        urls = ["https://alice:s3cret@127.0.0.1/simple"]
-        async with mock_client(handler) as client:
-            index = IndexClient(client, urls, Credentials(urls), lambda s, c: told.append(c))
-            await index.project("pure")
+        transport = make_transport(Credentials(urls))
+        try:
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                index = IndexClient(transport, pool, urls, lambda s, c: told.append(c))
+                await index.project("pure")
+        finally:
+            transport.close()
 
-    with pytest.raises(IndexUnreachable) as caught:
+    with pytest.raises(IndexUnreachable) as failed:
         run(go())
-    assert auth == [basic("alice", "s3cret")] * http.ATTEMPTS
-    message = str(caught.value)
-    assert "https://127.0.0.1/simple/pure/" in message and "HTTP 503" in message
+    assert server.seen == [("/simple/pure/", basic("alice", "s3cret"))] * http.ATTEMPTS
+    message = str(failed.value)
+    assert server.url("/simple/pure/") in message and "HTTP 503" in message
     assert "s3cret" not in message and "alice" not in message
     assert told == ["HTTP 503"] * (http.ATTEMPTS - 1)

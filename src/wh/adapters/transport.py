@@ -19,7 +19,7 @@ import ssl
 import threading
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import TracebackType
 from urllib.parse import unquote, urljoin, urlsplit
@@ -29,6 +29,7 @@ from wh.core.config import READ_TIMEOUT
 CONNECT_TIMEOUT = 10.0
 MAX_REDIRECTS = 20
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+REDIRECT_BODY = 1 << 16  # a redirect's body up to this length is read to keep the connection
 CLOSED_EARLY = "the server closed the connection before the whole response"
 
 
@@ -96,6 +97,9 @@ class Response:
             try:
                 return zlib.decompress(data, 47 if "gzip" in encoding else zlib.MAX_WBITS)
             except zlib.error as exc:
+                if encoding == "deflate":  # some servers send it without the zlib wrapper
+                    with suppress(zlib.error):
+                        return zlib.decompress(data, -zlib.MAX_WBITS)
                 raise TransportError(f"a {encoding} body that does not decompress") from exc
         return data
 
@@ -143,8 +147,14 @@ class Transport:
             location = response.header("Location")
             if response.status not in REDIRECTS or not location:
                 return response
-            response.close()
-            url = urljoin(url, location)
+            with response:
+                if response.raw.length is not None and response.raw.length <= REDIRECT_BODY:
+                    with suppress(OSError, http.client.HTTPException):
+                        response.raw.read()  # to its end: the connection is kept
+            try:
+                url = urljoin(url, location)
+            except ValueError as exc:
+                raise InvalidURL(f"a redirect to {location!r}: {exc}") from None
         raise TooManyRedirects(f"more than {MAX_REDIRECTS} redirects (a redirect loop)")
 
     def close(self) -> None:
@@ -195,7 +205,10 @@ class Transport:
 
     def _route(self, url: str) -> tuple[_Route, str]:
         """The connection a URL needs, and the request target to send on it."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as exc:  # an unclosed "[" of an IPv6 host
+            raise InvalidURL(str(exc)) from None
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InvalidURL(f"not an http(s) URL: {parts.scheme or '(no scheme)'}://")
         try:
@@ -212,7 +225,8 @@ class Transport:
         auth = _basic(unquote(p.username), unquote(p.password or "")) if p.username else None
         if parts.scheme == "https":
             return _Route("https", p.hostname or "", p_port, (parts.hostname, port), auth), target
-        absolute = f"http://{parts.hostname}:{port}{target}"
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+        absolute = f"http://{host}:{port}{target}"
         return _Route(p.scheme, p.hostname or "", p_port, None, auth, absolute=True), absolute
 
     def _proxy_for(self, scheme: str, host: str) -> str | None:
