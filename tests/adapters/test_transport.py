@@ -527,6 +527,15 @@ def test_a_url_with_control_characters_raises_invalid_url_and_sends_nothing(
     assert server.seen == []
 
 
+def test_spaces_and_non_ascii_in_a_url_are_percent_encoded_and_escapes_kept(
+    server: Server, transport: Transport
+) -> None:
+    server.routes["/files/a b%2Bc/\u00e9.whl"] = lambda h: reply(h, 200, b"ok")
+    with transport.get(server.url("/files/a b%2Bc/\u00e9.whl?x=1 2")) as response:
+        response.read()
+    assert server.seen[0].path == "/files/a%20b%2Bc/%C3%A9.whl?x=1%202"
+
+
 @pytest.mark.parametrize("location", ["ftp://127.0.0.1/f.whl", "http://[127.0.0.1/f.whl"])
 def test_a_redirect_to_an_invalid_url_raises_invalid_url(
     server: Server, transport: Transport, location: str

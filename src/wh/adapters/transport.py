@@ -22,13 +22,14 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from types import TracebackType
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from wh.core.config import READ_TIMEOUT
 
 CONNECT_TIMEOUT = 10.0
 MAX_REDIRECTS = 20
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PATH_SAFE = "/%!$&'()*+,;=:@"  # RFC 3986 pchar and "/": left as they are
 REDIRECT_BODY = 1 << 16  # a redirect's body up to this length is read to keep the connection
 CLOSED_EARLY = "the server closed the connection before the whole response"
 
@@ -205,6 +206,8 @@ class Transport:
 
     def _route(self, url: str) -> tuple[_Route, str]:
         """The connection a URL needs, and the request target to send on it."""
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+            raise InvalidURL("control characters in the URL")
         try:
             parts = urlsplit(url)
         except ValueError as exc:  # an unclosed "[" of an IPv6 host
@@ -215,13 +218,17 @@ class Transport:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError as exc:
             raise InvalidURL(str(exc)) from None
-        target = parts.path or "/"
-        target += f"?{parts.query}" if parts.query else ""
+        # spaces and non-ASCII percent-encoded (as browsers and httpx do); escapes kept
+        target = quote(parts.path or "/", safe=_PATH_SAFE)
+        target += f"?{quote(parts.query, safe=_PATH_SAFE + '?')}" if parts.query else ""
         proxy = self._proxy_for(parts.scheme, parts.hostname)
         if proxy is None:
             return _Route(parts.scheme, parts.hostname, port), target
         p = urlsplit(proxy if "://" in proxy else f"http://{proxy}")
-        p_port = p.port or (443 if p.scheme == "https" else 80)
+        try:
+            p_port = p.port or (443 if p.scheme == "https" else 80)
+        except ValueError as exc:
+            raise InvalidURL(f"the proxy's URL: {exc}") from None
         auth = _basic(unquote(p.username), unquote(p.password or "")) if p.username else None
         if parts.scheme == "https":
             return _Route("https", p.hostname or "", p_port, (parts.hostname, port), auth), target
