@@ -117,13 +117,18 @@ def test_lock_is_universal_and_matches_uv_per_target(locking: tuple[Project, Sim
 def test_pip_tools_downloads_each_wheel_once_for_all_targets(
     locking: tuple[Project, SimpleIndex],
 ) -> None:
-    """The six targets' resolutions share the wheels pip downloads to read METADATA, and take
-    the hashes from the index page (no request to a project's JSON API)."""
+    """The six targets' resolutions share the wheels pip downloads to read METADATA and the
+    index pages (each fetched once per run, though every target and pip-tools' pass for the
+    hashes read it), and take the hashes from the index page (no request to a project's JSON
+    API)."""
     project, index = locking
 
     run = project.wh("lock")
 
     assert run.code == 0, run.output
+    pages = {path: n for path, n in index.hits.items() if path.startswith("/simple/")}
+    assert pages["/simple/app/"] == 1 and pages["/simple/native/"] == 1  # read by all 6
+    assert set(pages.values()) == {1}, pages
     assert index.downloads("app-1.0-py3-none-any.whl") == 1  # wanted by all 6 targets
     assert index.downloads("tomli-2.0.1-py3-none-any.whl") == 1  # by the 3 cp311 targets
     assert not [path for path in index.hits if path.endswith("/json")]

@@ -41,6 +41,7 @@ the host, as they must.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import inspect
 import json
 import os
@@ -177,6 +178,41 @@ def _share_downloads(directory: str) -> None:
     setattr(prepare, "get_http_url", get_http_url)  # noqa: B010
 
 
+def _share_pages(directory: str) -> None:
+    """Each index page is fetched once per lock run: the first target's resolution to ask for
+    a URL fetches it and keeps the response in ``directory`` (this batch's own, new and empty,
+    removed when the batch ends); every later request for that URL, from any target and from
+    pip-tools' second pass for the hashes, reads it there. So one run sees one state of the
+    index, whatever cache headers it sends. Failures are not kept: each asker meets them."""
+    import pip._internal.index.collector as collector
+
+    original = collector._get_index_content
+
+    def get_index_content(link: Any, *, session: Any, force_revalidate: bool = False) -> Any:
+        url = link.url.split("#", 1)[0]
+        if not url.startswith(("http://", "https://")):
+            return original(link, session=session, force_revalidate=force_revalidate)
+        kept = os.path.join(directory, hashlib.sha256(url.encode()).hexdigest())
+        with _one_at_a_time(f"{kept}.lock"):  # a child wanting the same page waits, then reads
+            with contextlib.suppress(FileNotFoundError), open(kept, "rb") as f:
+                head, content = f.read().split(b"\n", 1)
+                fields = json.loads(head)
+                return collector.IndexContent(
+                    content, **fields, cache_link_parsing=link.cache_link_parsing
+                )
+            page = original(link, session=session, force_revalidate=force_revalidate)
+            if page is not None:
+                fields = {"content_type": page.content_type, "encoding": page.encoding}
+                head = json.dumps({**fields, "url": page.url}).encode()
+                tmp = f"{kept}.{os.getpid()}.tmp"
+                with open(tmp, "wb") as f:
+                    f.write(head + b"\n" + page.content)
+                os.replace(tmp, kept)  # whole or not at all
+            return page
+
+    setattr(collector, "_get_index_content", get_index_content)  # noqa: B010
+
+
 @contextlib.contextmanager
 def _one_at_a_time(path: str) -> Iterator[None]:
     """An exclusive lock on ``path`` between the forked children (none where fcntl is not)."""
@@ -218,6 +254,7 @@ def _run_job(job: dict[str, Any], shared: str) -> int:
     env, tags, version = _load(job["target"])
     _apply(env, tags, version, bool(job.get("only_wheels")), set(job.get("allow_sdist", ())))
     _share_downloads(shared)
+    _share_pages(os.path.join(shared, "pages"))
     _self_check(env, tags, version)
     from piptools.scripts.compile import cli
 
@@ -247,6 +284,7 @@ def _child(job: dict[str, Any], shared: str) -> int:
 def main(argv: list[str]) -> int:
     batch = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     shared = tempfile.mkdtemp(prefix="wh-lock-wheels-")
+    os.mkdir(os.path.join(shared, "pages"))
     try:
         return _run_batch(batch, shared)
     finally:
