@@ -291,9 +291,23 @@ def main(argv: list[str]) -> int:
         shutil.rmtree(shared, ignore_errors=True)
 
 
+def _warm() -> None:
+    """What pip computes once per process (lru_cache), computed before the children fork
+    rather than once in each: the User-Agent (lsb_release, uname and rustc run for it) and the
+    SSL context (the system's and certifi's certificates loaded)."""
+    with contextlib.suppress(ImportError):  # moved in a later pip: only this saving is lost
+        from pip._internal.cli.index_command import _create_truststore_ssl_context
+        from pip._internal.network.session import user_agent
+
+        user_agent()
+        _create_truststore_ssl_context()
+
+
 def _run_batch(batch: dict[str, Any], shared: str) -> int:
     jobs: list[dict[str, Any]] = batch["jobs"]
     import piptools.scripts.compile  # noqa: F401  - the heavy imports, shared by every child
+
+    _warm()
 
     if len(jobs) == 1 or not hasattr(os, "fork"):  # one job: no child needed
         worst = 0
