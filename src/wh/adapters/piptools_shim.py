@@ -283,7 +283,8 @@ def _share_metadata(store: _MetadataStore) -> None:
             if data is None:
                 dist = original(self, req)  # the index's PEP 658 file, where it offers one
                 if dist is not None:
-                    store.put(digest, dist.read_text("METADATA").encode())
+                    with contextlib.suppress(Exception):  # unreadable: pip says so, reading it
+                        store.put(digest, dist.read_text("METADATA").encode())
                 return dist
         return get_metadata_distribution(data, req.link.filename, req.req.name)
 
