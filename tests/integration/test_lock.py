@@ -3,6 +3,7 @@ Linux machine; the same pins as uv per target; installable with --require-hashes
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -117,19 +118,89 @@ def test_lock_is_universal_and_matches_uv_per_target(locking: tuple[Project, Sim
 def test_pip_tools_downloads_each_wheel_once_for_all_targets(
     locking: tuple[Project, SimpleIndex],
 ) -> None:
-    """The six targets' resolutions share the wheels pip downloads to read METADATA, and take
-    the hashes from the index page (no request to a project's JSON API)."""
+    """The six targets' resolutions share the wheels pip downloads to read METADATA and the
+    index pages (each fetched once per run, though every target and pip-tools' pass for the
+    hashes read it), and take the hashes from the index page (no request to a project's JSON
+    API)."""
     project, index = locking
 
     run = project.wh("lock")
 
     assert run.code == 0, run.output
+    pages = {path: n for path, n in index.hits.items() if path.startswith("/simple/")}
+    assert pages["/simple/app/"] == 1 and pages["/simple/native/"] == 1  # read by all 6
+    assert set(pages.values()) == {1}, pages
     assert index.downloads("app-1.0-py3-none-any.whl") == 1  # wanted by all 6 targets
     assert index.downloads("tomli-2.0.1-py3-none-any.whl") == 1  # by the 3 cp311 targets
     assert not [path for path in index.hits if path.endswith("/json")]
     text = (project.dir / LOCK).read_text()
     tomli = next(r for r in parse_lockfile(LOCK, lambda p: text).requirements if r.name == "tomli")
     assert tomli.hashes == {sha256_of(project.dists / "tomli-2.0.1-py3-none-any.whl")}
+
+
+def _file_hits(index: SimpleIndex) -> dict[str, int]:
+    return {path: n for path, n in index.hits.items() if path.startswith("/files/")}
+
+
+def test_a_wheel_s_metadata_is_kept_by_sha256_across_runs(
+    locking: tuple[Project, SimpleIndex],
+) -> None:
+    """pip reads only a wheel's METADATA to resolve: wh keeps it by the sha256 the index lists
+    for the wheel, so a second lock downloads no wheel, and writes the same bytes."""
+    project, index = locking
+    assert project.wh("lock").code == 0
+    first = (project.dir / LOCK).read_bytes()
+    downloaded = _file_hits(index)
+    assert downloaded
+    (project.dir / LOCK).unlink()
+
+    run = project.wh("lock")
+
+    assert run.code == 0, run.output
+    assert (project.dir / LOCK).read_bytes() == first
+    assert _file_hits(index) == downloaded  # not one request more
+
+
+def test_a_changed_wheel_is_read_again(locking: tuple[Project, SimpleIndex]) -> None:
+    """The kept METADATA cannot hide a changed file: new bytes under the same name have
+    another sha256 on the index page."""
+    project, index = locking
+    assert project.wh("lock").code == 0
+    make_wheel(project.dists, "app", "1.0", requires_dist=["native>=1", "newdep"])
+    make_wheel(project.dists, "newdep", "1.0")
+    (project.dir / LOCK).unlink()
+
+    run = project.wh("lock")
+
+    assert run.code == 0, run.output
+    reqs = parse_lockfile(LOCK, lambda p: (project.dir / LOCK).read_text()).requirements
+    assert {r.name for r in reqs} == {"app", "native", "newdep"}
+    app = next(r for r in reqs if r.name == "app")
+    assert app.hashes == {sha256_of(project.dists / "app-1.0-py3-none-any.whl")}
+    assert index.downloads("app-1.0-py3-none-any.whl") == 2
+
+
+def test_an_index_s_metadata_files_are_read_once_and_no_wheel_is(
+    locking: tuple[Project, SimpleIndex],
+) -> None:
+    """An index that serves each wheel's METADATA (PEP 658/714): each file is fetched once for
+    the six targets, no wheel is downloaded, and the lock is the one the wheels give."""
+    project, index = locking
+    with SimpleIndex(project.dists, metadata=True) as served:
+        (project.dir / "pyproject.toml").write_text(pyproject(served.url))
+        run = project.wh("lock")
+    assert run.code == 0, run.output
+    fetched = _file_hits(served)
+    assert fetched and all(path.endswith(".whl.metadata") for path in fetched), fetched
+    assert set(fetched.values()) == {1}, fetched
+    from_metadata = (project.dir / LOCK).read_bytes()
+    shutil.rmtree(project.cache)
+    (project.dir / LOCK).unlink()
+    (project.dir / "pyproject.toml").write_text(pyproject(index.url))
+
+    assert project.wh("lock").code == 0
+    assert index.downloads("app-1.0-py3-none-any.whl") == 1
+    assert (project.dir / LOCK).read_bytes() == from_metadata
 
 
 def test_both_resolvers_write_the_same_bytes(locking: tuple[Project, SimpleIndex]) -> None:

@@ -2,9 +2,10 @@
 
 - `PypiServer(root)`: the real pypiserver 2.x, in-process: PEP 503 HTML, `#sha256=` fragments,
   relative links to `/packages/<file>`.
-- `SimpleIndex(root, json=True, faults=None, auth=None)`: our own server: PEP 691 JSON (when
-  the Accept header asks) or PEP 503 HTML, absolute links to `/files/<file>`, per-file
-  `requires-python` / `yanked`, basic auth, and `Faults` injected while it runs.
+- `SimpleIndex(root, json=True, faults=None, auth=None, metadata=False)`: our own server: PEP
+  691 JSON (when the Accept header asks) or PEP 503 HTML, absolute links to `/files/<file>`,
+  per-file `requires-python` / `yanked`, basic auth, `Faults` injected while it runs, and with
+  `metadata=True` each wheel's METADATA as a PEP 658/714 file (`/files/<file>.metadata`).
 
 Both are context managers yielding themselves, with `.url` (`http://127.0.0.1:PORT/simple`),
 `.root` (the directory of files, re-read on every request) and `.hits` (requests per
@@ -25,6 +26,7 @@ import sys
 import threading
 import time
 import warnings
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -249,11 +251,13 @@ class SimpleIndex(_Loopback):
         json: bool = True,
         faults: Faults | None = None,
         auth: tuple[str, str] | None = None,
+        metadata: bool = False,
     ) -> None:
         super().__init__(root)
         self.json = json
         self.faults = faults if faults is not None else Faults()
         self.auth = auth
+        self.metadata = metadata
         self._meta: dict[str, tuple[str | None, bool | str]] = {}
         self._digests: dict[tuple[str, int, int], str] = {}
         self._listed: tuple[int, list[str]] | None = None  # (root's mtime_ns, file names)
@@ -313,6 +317,15 @@ class SimpleIndex(_Loopback):
         path = self.root / real
         ok = "/" not in real and not real.startswith(".") and path.is_file()
         return path if ok else None
+
+    def core_metadata(self, filename: str) -> bytes | None:
+        """The METADATA of a wheel the index serves, when it serves METADATA files."""
+        path = self.resolve(filename) if self.metadata and filename.endswith(".whl") else None
+        if path is None:
+            return None
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if re.fullmatch(r"[^/]+\.dist-info/METADATA", n)]
+            return zf.read(names[0]) if len(names) == 1 else None
 
     def _filenames(self) -> Iterable[str]:
         """The files in root, read again whenever the directory changes (its mtime moves when
@@ -417,7 +430,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     @staticmethod
     def _file_json(index: SimpleIndex, f: _Listed) -> dict[str, Any]:
-        return {
+        listing = {
             "filename": f.listed,
             "url": index.faults.url_of.get(f.listed, index.file_url(f.listed)),
             "hashes": {"sha256": f.sha256},
@@ -425,6 +438,10 @@ class _Handler(BaseHTTPRequestHandler):
             "yanked": f.yanked,
             "size": f.size,
         }
+        metadata = index.core_metadata(f.filename)
+        if metadata is not None:
+            listing["core-metadata"] = {"sha256": hashlib.sha256(metadata).hexdigest()}
+        return listing
 
     @staticmethod
     def _file_html(index: SimpleIndex, f: _Listed) -> str:
@@ -436,9 +453,16 @@ class _Handler(BaseHTTPRequestHandler):
         if f.yanked is not False:
             reason = "" if f.yanked is True else f.yanked
             attrs += f' data-yanked="{html.escape(reason)}"'
+        metadata = index.core_metadata(f.filename)
+        if metadata is not None:
+            attrs += f' data-core-metadata="sha256={hashlib.sha256(metadata).hexdigest()}"'
         return f"<a {attrs}>{html.escape(f.listed)}</a><br/>\n"
 
     def _file(self, index: SimpleIndex, name: str) -> None:
+        metadata = index.core_metadata(name.removesuffix(".metadata"))
+        if name.endswith(".whl.metadata") and metadata is not None:
+            self._send(200, metadata, {"Content-Type": "application/octet-stream"}, key=name)
+            return
         path = index.resolve(name)
         if name in index.faults.redirect_loop:
             self._send(302, b"", {"Location": self.path})

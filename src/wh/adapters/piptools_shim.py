@@ -2,8 +2,8 @@
 
     python -m wh.adapters.piptools_shim BATCH.json
 
-BATCH.json: ``{"parallel": N, "jobs": [{"name", "target", "args", "only_wheels",
-"allow_sdist", "log"}]}`` where ``target`` is pex's ``--complete-platform`` document
+BATCH.json: ``{"parallel": N, "metadata_cache": DIR, "jobs": [{"name", "target", "args",
+"only_wheels", "allow_sdist", "log"}]}`` where ``target`` is pex's ``--complete-platform`` document
 (``Target.complete_platform()``: ``{"marker_environment": {all 11 PEP 508 keys},
 "compatible_tags": [most specific first]}``) and ``args`` are pip-compile's arguments. Each
 job's output goes to its ``log``; a line ``done NAME EXIT SECONDS`` is printed as each ends.
@@ -36,14 +36,23 @@ loudly instead of locking for the host):
 With ``--only-wheels``, pip's FormatControl allows only wheels, except for the names given
 to ``--allow-sdist``. Build dependencies of sdists install in a separate pip process, for
 the host, as they must.
+
+What the targets' resolutions read from the index is theirs in common, and read once per
+batch: each index page (:func:`_share_pages`), each wheel pip downloads
+(:func:`_share_downloads`), and each wheel's METADATA, which is all pip reads of a wheel to
+resolve (:func:`_share_metadata`). METADATA is also kept across runs in ``metadata_cache``
+(optional), by the sha256 the index lists for the wheel: a later lock downloads no wheel
+whose bytes it has read before.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import inspect
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -55,6 +64,8 @@ from typing import Any
 
 from wh.adapters.fs import sha256_file
 from wh.core.targets import MARKER_KEYS
+
+_SHA256 = re.compile("[0-9a-f]{64}")
 
 
 def _load(doc: dict[str, Any]) -> tuple[dict[str, str], list[str], tuple[int, int, int]]:
@@ -147,17 +158,25 @@ def _index_hashes(repository: Any) -> None:
     setattr(repository, "_get_req_hashes", req_hashes)  # noqa: B010
 
 
-def _share_downloads(directory: str) -> None:
+def _wheel_sha256(link: Any) -> str | None:
+    """The sha256 the index lists for a wheel link, if it lists one (a name for files)."""
+    digest = link.hash if getattr(link, "hash_name", None) == "sha256" else None
+    ok = link.is_wheel and isinstance(digest, str) and _SHA256.fullmatch(digest)
+    return digest if ok else None
+
+
+def _share_downloads(directory: str, metadata: _MetadataStore) -> None:
     """A wheel one target's resolution downloaded (pip reads its METADATA from the file)
     serves the others: kept in ``directory`` (this batch's own, new and empty) under the
-    index's sha256 and its name, hashed before it is kept and again before it is used."""
+    index's sha256 and its name, hashed before it is kept and again before it is used. Its
+    METADATA goes to ``metadata`` as it is kept."""
     import pip._internal.operations.prepare as prepare
 
     original = prepare.get_http_url
 
     def get_http_url(link: Any, download: Any, download_dir: Any = None, hashes: Any = None) -> Any:
-        expected = link.hash if getattr(link, "hash_name", None) == "sha256" else None
-        if download_dir is not None or not expected or not link.is_wheel:
+        expected = _wheel_sha256(link)
+        if download_dir is not None or not expected:
             return original(link, download, download_dir, hashes)
         kept = os.path.join(directory, f"{expected}-{link.filename}")
         with _one_at_a_time(f"{kept}.lock"):  # a child wanting the same file waits, then reuses
@@ -172,9 +191,139 @@ def _share_downloads(directory: str) -> None:
                 tmp = f"{kept}.{os.getpid()}.tmp"
                 shutil.copyfile(file.path, tmp)
                 os.replace(tmp, kept)  # whole or not at all: another child may read it next
+                if (data := _wheel_metadata(kept, link.filename)) is not None:
+                    metadata.put(expected, data)
             return file
 
     setattr(prepare, "get_http_url", get_http_url)  # noqa: B010
+
+
+def _wheel_metadata(path: str, filename: str) -> bytes | None:
+    """The METADATA of the wheel at ``path``, found and read as pip finds and reads it; None
+    where pip would refuse it (pip then says why, reading the wheel itself)."""
+    import zipfile
+
+    from pip._internal.models.wheel import Wheel
+    from pip._internal.utils.wheel import read_wheel_metadata_file, wheel_dist_info_dir
+    from pip._vendor.packaging.utils import canonicalize_name
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            info_dir = wheel_dist_info_dir(zf, canonicalize_name(Wheel(filename).name))
+            data = bytes(read_wheel_metadata_file(zf, f"{info_dir}/METADATA"))
+        data.decode("utf-8")
+    except Exception:  # any refusal: pip reports it when it reads the wheel itself
+        return None
+    return data
+
+
+class _MetadataStore:
+    """Wheels' METADATA by the sha256 the index lists for the wheel: what pip resolves with
+    (it reads nothing else of a wheel to resolve, and takes an index's PEP 658 file as that
+    METADATA). The key is the file's content, so an entry cannot stand for other bytes: a
+    changed file has another sha256, and misses.
+
+    New entries go to ``run`` (this batch's own directory, shared by its children); ``kept``
+    (wh's cache, across runs; None: none) is read too, and gains the run's entries when the
+    batch ends (:meth:`persist`, by the parent, each write atomic and fsynced)."""
+
+    def __init__(self, run: str, kept: str | None) -> None:
+        self.run, self.kept = run, kept
+
+    def _kept(self, digest: str) -> str | None:
+        return os.path.join(self.kept, digest[:2], digest) if self.kept else None
+
+    def lock(self, digest: str) -> str:
+        return os.path.join(self.run, f"{digest}.lock")
+
+    def get(self, digest: str) -> bytes | None:
+        for path in (os.path.join(self.run, digest), self._kept(digest)):
+            if path:
+                with contextlib.suppress(OSError), open(path, "rb") as f:
+                    return f.read()
+        return None
+
+    def put(self, digest: str, data: bytes) -> None:
+        """Into this run's directory: whole or not at all (another child may read it next)."""
+        tmp = os.path.join(self.run, f"{digest}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(data)
+        os.replace(tmp, os.path.join(self.run, digest))
+
+    def persist(self) -> None:
+        from wh.adapters.fs import atomic_write_many
+
+        new: dict[Path, bytes] = {}
+        for name in os.listdir(self.run):
+            kept = self._kept(name) if _SHA256.fullmatch(name) else None
+            if kept and not os.path.exists(kept):
+                new[Path(kept)] = Path(self.run, name).read_bytes()
+        with contextlib.suppress(OSError):  # a cache that cannot be written is only slower
+            for path in new:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_many(new)
+
+
+def _share_metadata(store: _MetadataStore) -> None:
+    """pip asks for a wheel's METADATA before it downloads the wheel (PEP 658): answered from
+    ``store`` where it holds the wheel's sha256, so the wheel is not downloaded; an index's
+    PEP 658 file, fetched once, is kept there too."""
+    import pip._internal.operations.prepare as prepare
+    from pip._internal.metadata import get_metadata_distribution
+
+    preparer = prepare.RequirementPreparer
+    original = preparer._fetch_metadata_only
+
+    def fetch_metadata_only(self: Any, req: Any) -> Any:
+        digest = _wheel_sha256(req.link)
+        if digest is None or req.req is None or self.require_hashes or self.legacy_resolver:
+            return original(self, req)  # pip's own reasons not to read METADATA alone
+        with _one_at_a_time(store.lock(digest)):
+            data = store.get(digest)
+            if data is None:
+                dist = original(self, req)  # the index's PEP 658 file, where it offers one
+                if dist is not None:
+                    with contextlib.suppress(Exception):  # unreadable: pip says so, reading it
+                        store.put(digest, dist.read_text("METADATA").encode())
+                return dist
+        return get_metadata_distribution(data, req.link.filename, req.req.name)
+
+    setattr(preparer, "_fetch_metadata_only", fetch_metadata_only)  # noqa: B010
+
+
+def _share_pages(directory: str) -> None:
+    """Each index page is fetched once per lock run: the first target's resolution to ask for
+    a URL fetches it and keeps the response in ``directory`` (this batch's own, new and empty,
+    removed when the batch ends); every later request for that URL, from any target and from
+    pip-tools' second pass for the hashes, reads it there. So one run sees one state of the
+    index, whatever cache headers it sends. Failures are not kept: each asker meets them."""
+    import pip._internal.index.collector as collector
+
+    original = collector._get_index_content
+
+    def get_index_content(link: Any, *, session: Any, force_revalidate: bool = False) -> Any:
+        url = link.url.split("#", 1)[0]
+        if not url.startswith(("http://", "https://")):
+            return original(link, session=session, force_revalidate=force_revalidate)
+        kept = os.path.join(directory, hashlib.sha256(url.encode()).hexdigest())
+        with _one_at_a_time(f"{kept}.lock"):  # a child wanting the same page waits, then reads
+            with contextlib.suppress(FileNotFoundError), open(kept, "rb") as f:
+                head, content = f.read().split(b"\n", 1)
+                fields = json.loads(head)
+                return collector.IndexContent(
+                    content, **fields, cache_link_parsing=link.cache_link_parsing
+                )
+            page = original(link, session=session, force_revalidate=force_revalidate)
+            if page is not None:
+                fields = {"content_type": page.content_type, "encoding": page.encoding}
+                head = json.dumps({**fields, "url": page.url}).encode()
+                tmp = f"{kept}.{os.getpid()}.tmp"
+                with open(tmp, "wb") as f:
+                    f.write(head + b"\n" + page.content)
+                os.replace(tmp, kept)  # whole or not at all
+            return page
+
+    setattr(collector, "_get_index_content", get_index_content)  # noqa: B010
 
 
 @contextlib.contextmanager
@@ -213,11 +362,13 @@ def _self_check(env: dict[str, str], tag_strings: list[str], version: tuple[int,
         raise SystemExit(f"wh: pip/pip-tools internals moved; patch failed: {', '.join(failed)}")
 
 
-def _run_job(job: dict[str, Any], shared: str) -> int:
+def _run_job(job: dict[str, Any], shared: str, metadata: _MetadataStore) -> int:
     """One target, in this process: patch, check, run pip-compile; its exit code."""
     env, tags, version = _load(job["target"])
     _apply(env, tags, version, bool(job.get("only_wheels")), set(job.get("allow_sdist", ())))
-    _share_downloads(shared)
+    _share_downloads(shared, metadata)
+    _share_pages(os.path.join(shared, "pages"))
+    _share_metadata(metadata)
     _self_check(env, tags, version)
     from piptools.scripts.compile import cli
 
@@ -230,12 +381,12 @@ def _run_job(job: dict[str, Any], shared: str) -> int:
     return 0
 
 
-def _child(job: dict[str, Any], shared: str) -> int:
+def _child(job: dict[str, Any], shared: str, metadata: _MetadataStore) -> int:
     fd = os.open(job["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     try:
-        return _run_job(job, shared)
+        return _run_job(job, shared, metadata)
     except BaseException:  # report, never fall back into the parent's loop
         traceback.print_exc()
         return 1
@@ -247,22 +398,40 @@ def _child(job: dict[str, Any], shared: str) -> int:
 def main(argv: list[str]) -> int:
     batch = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     shared = tempfile.mkdtemp(prefix="wh-lock-wheels-")
+    os.mkdir(os.path.join(shared, "pages"))
+    os.mkdir(os.path.join(shared, "metadata"))
+    metadata = _MetadataStore(os.path.join(shared, "metadata"), batch.get("metadata_cache"))
     try:
-        return _run_batch(batch, shared)
+        return _run_batch(batch, shared, metadata)
     finally:
+        metadata.persist()
         shutil.rmtree(shared, ignore_errors=True)
 
 
-def _run_batch(batch: dict[str, Any], shared: str) -> int:
+def _warm() -> None:
+    """What pip computes once per process (lru_cache), computed before the children fork
+    rather than once in each: the User-Agent (lsb_release, uname and rustc run for it) and the
+    SSL context (the system's and certifi's certificates loaded)."""
+    with contextlib.suppress(ImportError):  # moved in a later pip: only this saving is lost
+        from pip._internal.cli.index_command import _create_truststore_ssl_context
+        from pip._internal.network.session import user_agent
+
+        user_agent()
+        _create_truststore_ssl_context()
+
+
+def _run_batch(batch: dict[str, Any], shared: str, metadata: _MetadataStore) -> int:
     jobs: list[dict[str, Any]] = batch["jobs"]
     import piptools.scripts.compile  # noqa: F401  - the heavy imports, shared by every child
+
+    _warm()
 
     if len(jobs) == 1 or not hasattr(os, "fork"):  # one job: no child needed
         worst = 0
         for job in jobs:
             started = time.perf_counter()
             saved = os.dup(1), os.dup(2)
-            code = _child(job, shared)
+            code = _child(job, shared, metadata)
             os.dup2(saved[0], 1)
             os.dup2(saved[1], 2)
             worst = max(worst, 1 if code else 0)
@@ -285,7 +454,7 @@ def _run_batch(batch: dict[str, Any], shared: str) -> int:
         sys.stdout.flush()
         pid = os.fork()
         if pid == 0:  # the child: never returns into this loop
-            os._exit(_child(job, shared))
+            os._exit(_child(job, shared, metadata))
         running[pid] = (job["name"], time.perf_counter())
     while running:
         reap()

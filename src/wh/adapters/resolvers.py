@@ -76,7 +76,10 @@ def pip_compile_all(jobs: Sequence[Job], batch: Batch) -> list[str | ResolveErro
     codes: dict[str, int] = {}
     for i, group in enumerate([specs] if hasattr(os, "fork") else [[spec] for spec in specs]):
         path = batch.work / f"batch-{i}.json"
-        path.write_text(json.dumps({"parallel": batch.parallel, "jobs": group}))
+        kept = str(cache_dir() / "lock-metadata")  # wheels' METADATA by sha256, across runs
+        path.write_text(
+            json.dumps({"parallel": batch.parallel, "metadata_cache": kept, "jobs": group})
+        )
         codes.update(_run_shim(path, batch))
     results: list[str | ResolveError] = []
     for job in jobs:
