@@ -40,3 +40,15 @@ def test_the_program_calls_it_before_any_command() -> None:
         "try:\n    run()\nexcept SystemExit:\n    print(calls)"
     )
     assert python(code).splitlines()[-1] == "[1]"
+
+
+def test_verify_imports_what_a_cached_run_needs_only() -> None:
+    """The binary rules, the wheel reader and the [tool.wh.pex]/[deploy] parsers are imported
+    where a run first needs them (a verdict or METADATA not cached, a table present)."""
+    code = (
+        "import sys; import wh.cli.app, wh.services.verify;"
+        " from wh.core.config import parse_config; parse_config({'python': ['3.12']});"
+        " print(sorted(m for m in ('wh.core.binaries', 'wh.adapters.wheelfile',"
+        " 'wh.core.wheelcheck', 'wh.core.pexspec', 'wh.core.deployspec') if m in sys.modules))"
+    )
+    assert python(code) == "[]"

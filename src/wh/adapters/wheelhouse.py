@@ -19,7 +19,6 @@ from typing import Protocol
 from wh.adapters import git
 from wh.adapters.cache import HashCache, StatCache
 from wh.adapters.housekeeping import read_records
-from wh.adapters.wheelfile import read_metadata
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError
 from wh.core.files import is_dist_filename
 from wh.core.lfs import POINTER_MAX, GitFacts, Pointer, parse_pointer
@@ -212,6 +211,8 @@ def _cached_house_file(path: Path, sha256: str, cache: StatCache) -> HouseFile:
 def _house_file(name: str, sha256: str, source: Path | io.BytesIO | None) -> HouseFile:
     if source is None or not name.endswith(".whl"):
         return HouseFile(name, sha256)
+    from wh.adapters.wheelfile import read_metadata  # here: cached METADATA opens no wheel
+
     try:
         return HouseFile(name, sha256, read_metadata(source))
     except MetadataError as exc:
