@@ -15,7 +15,7 @@ sync, verify and pex all read this one model.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -171,9 +171,13 @@ class Target:
 
     python: Version
     platform: Platform
-    tags: tuple[Tag, ...] = field(repr=False, compare=False)
-    priority: Mapping[Tag, int] = field(repr=False, compare=False)
+    order: TagOrder = field(repr=False, compare=False)
     environment: Mapping[str, str] = field(repr=False, compare=False)
+
+    @property
+    def tags(self) -> tuple[Tag, ...]:
+        """The compatible tags, best first."""
+        return self.order.tags
 
     @property
     def name(self) -> str:
@@ -191,10 +195,10 @@ class Target:
     def python_short(self) -> str:
         return f"{self.python.major}.{self.python.minor}"
 
-    def rank(self, tags: frozenset[Tag]) -> int | None:
-        """The best priority (lower is better) among ``tags``; None when none fits."""
-        ranks = [self.priority[t] for t in tags if t in self.priority]
-        return min(ranks) if ranks else None
+    def rank(self, tags: Iterable[Tag]) -> int | None:
+        """The best priority among ``tags`` (lower is better; comparable between the tags of
+        one target only); None when none fits."""
+        return self.order.rank(tags)
 
     def evaluates(self, marker: Marker | None, extras: Iterable[str] = ()) -> bool:
         """Whether ``marker`` holds on this target (no marker: it does), for the base
@@ -232,11 +236,92 @@ def cpython_abi(python: Version) -> str:
     return f"cp{python.major}{python.minor}{flag}"
 
 
-def _tags(python: Version, platform: Platform) -> Iterator[Tag]:
+def _tags(python: Version, platforms: Sequence[str]) -> Iterator[Tag]:
     version = (python.major, python.minor)
     abi = cpython_abi(python)
-    yield from cpython_tags(version, [abi], platform.accepted)
-    yield from compatible_tags(version, abi, platform.accepted)
+    yield from cpython_tags(version, [abi], platforms)
+    yield from compatible_tags(version, abi, platforms)
+
+
+class TagOrder:
+    """A target's compatible tags, best first, and the rank of a wheel's tags among them."""
+
+    __slots__ = ("_index", "_tags")
+
+    def __init__(self, tags: Iterable[Tag]) -> None:
+        self._tags = tuple(dict.fromkeys(tags))
+        self._index = {t: i for i, t in enumerate(self._tags)}
+
+    @property
+    def tags(self) -> tuple[Tag, ...]:
+        return self._tags
+
+    def rank(self, tags: Iterable[Tag]) -> int | None:
+        ranks = [self._index[t] for t in tags if t in self._index]
+        return min(ranks) if ranks else None
+
+
+_STAND_INS = ("wh-stand-in-1", "wh-stand-in-2")  # platforms no tag names
+
+
+class _RunOrder(TagOrder):
+    """The tags packaging generates for a CPython, ranked without making each one (a macOS
+    x86_64 target has ~2,500; verify's 8 targets took ~10 ms to make). packaging yields runs
+    of one (interpreter, abi) over every accepted platform in their order, and single ``any``
+    tags; a tag's rank is its run's start plus its platform's place (the first of each, where
+    the list has it first). The tags themselves are made when asked for."""
+
+    __slots__ = ("_places", "_platforms", "_python", "_singles", "_starts")
+
+    def __init__(self, python: Version, platforms: tuple[str, ...], runs: list[Tag]) -> None:
+        self._python, self._platforms = python, platforms
+        self._starts: dict[tuple[str, str], int] = {}
+        self._singles: dict[tuple[str, str], int] = {}
+        self._places: dict[str, int] = {}
+        for i, name in enumerate(platforms):
+            self._places.setdefault(name.lower(), i)
+        position = 0
+        for run in runs:
+            single = run.platform == "any"
+            (self._singles if single else self._starts).setdefault(
+                (run.interpreter, run.abi), position
+            )
+            position += 1 if single else len(platforms)
+
+    @property
+    def tags(self) -> tuple[Tag, ...]:
+        if not hasattr(self, "_tags"):
+            TagOrder.__init__(self, _tags(self._python, self._platforms))
+        return self._tags
+
+    def rank(self, tags: Iterable[Tag]) -> int | None:
+        best: int | None = None
+        for t in tags:
+            key = (t.interpreter, t.abi)
+            if t.platform == "any":
+                found = self._singles.get(key)
+            else:
+                start, place = self._starts.get(key), self._places.get(t.platform)
+                found = None if start is None or place is None else start + place
+            if found is not None and (best is None or found < best):
+                best = found
+        return best
+
+
+def _generated_order(python: Version, platforms: tuple[str, ...]) -> TagOrder:
+    """The runs, read from packaging's own generators given two stand-in platforms; when the
+    tags are not such runs (a packaging that interleaves platforms), every tag is made."""
+    one, two = _STAND_INS
+    probe = list(_tags(python, _STAND_INS))
+    runs = [t for t in probe if t.platform in ("any", one)]
+    expanded = [
+        u
+        for t in runs
+        for u in ([t] if t.platform == "any" else [t, Tag(t.interpreter, t.abi, two)])
+    ]
+    if probe != expanded or "any" in platforms:
+        return TagOrder(_tags(python, platforms))
+    return _RunOrder(python, platforms, runs)
 
 
 # The complete PEP 508 marker environment: a target states every key (none from the host).
@@ -276,12 +361,10 @@ def _environment(python: Version, platform: Platform) -> dict[str, str]:
 def make_target(python: str, platform_tag: str) -> Target:
     version = parse_python(python)
     platform = parse_platform(platform_tag)
-    tags = tuple(dict.fromkeys(_tags(version, platform)))
     return Target(
         python=version,
         platform=platform,
-        tags=tags,
-        priority=MappingProxyType({t: i for i, t in enumerate(tags)}),
+        order=_generated_order(version, platform.accepted),
         environment=MappingProxyType(_environment(version, platform)),
     )
 
@@ -316,11 +399,7 @@ def from_complete_platform(document: Mapping[str, Any]) -> Target:
         _tag_version(tag),
     )
     return Target(
-        python=python,
-        platform=platform,
-        tags=tags,
-        priority=MappingProxyType({t: i for i, t in enumerate(tags)}),
-        environment=MappingProxyType(env),
+        python=python, platform=platform, order=TagOrder(tags), environment=MappingProxyType(env)
     )
 
 
