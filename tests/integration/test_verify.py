@@ -4,13 +4,19 @@ each kind of damage caught by its own finding kind."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import NATIVE_WHEEL, Project, Run
+from tests.integration.conftest import NATIVE_WHEEL, WH, Project, Run
 from tests.support.gitrepo import bare_remote, clone_without_lfs, git, stage_raw_blob
+from tests.support.netenv import isolated_env
+from tests.support.wheels import sha256_of
+from wh.adapters.git import blob_id, staged_files
+from wh.core.lfs import Pointer, pointer_bytes
 
 
 @dataclass
@@ -112,6 +118,9 @@ def test_wheel_staged_as_raw_blob(checkouts: Checkouts) -> None:
     assert ("not-lfs", "native") in kinds(run)
     (finding,) = [f for f in run.json["findings"] if f["kind"] == "not-lfs"]
     assert "git rm --cached" in finding["hint"]
+    for args in ((), ("--no-cache",)):  # the working tree's file is fine; its blob is not
+        plain = checkouts.verify(*args)
+        assert plain.code == 1 and kinds(plain) == {("not-lfs", "native")}, plain.output
 
 
 def test_lock_line_added_without_its_wheels(checkouts: Checkouts) -> None:
@@ -169,3 +178,42 @@ def test_github_annotations(checkouts: Checkouts) -> None:
     line = next(x for x in run.stdout.splitlines() if x.startswith("::error"))
     assert line.startswith("::error file=requirements.txt,line=")
     assert "title=wh verify: missing on cp311-manylinux_2_28_x86_64::" in line
+
+
+def test_git_lfs_stages_the_pointer_file_wh_predicts(committed: Project) -> None:
+    """A cached verify takes a staged wheel for the pointer of the working tree's file when
+    the blob ids agree (no blob read): the pointer file must be git-lfs's, byte for byte."""
+    staged = staged_files(committed.dir, "wheelhouse")
+    wheels = [p for p in staged if p.endswith(".whl")]
+    assert len(wheels) > 3
+    for path in wheels:
+        file = committed.dir / path
+        pointer = Pointer(sha256_of(file), file.stat().st_size)
+        assert blob_id(pointer_bytes(pointer), like=staged[path]) == staged[path]
+
+
+def test_git_processes_a_verify_starts(committed: Project, tmp_path: Path) -> None:
+    """A cached verify of a wheelhouse that matches its index reads no blob (3 git runs); a
+    --pointers verify reads every pointer in one cat-file (4)."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "git.log"
+    bin_dir.mkdir()
+    real = next(
+        d / "git" for d in map(Path, os.environ["PATH"].split(os.pathsep)) if (d / "git").is_file()
+    )
+    wrapper = bin_dir / "git"
+    wrapper.write_text(f'#!/bin/sh\necho "$1" >> {log}\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    env = isolated_env(WH_CACHE_DIR=str(committed.cache), PATH=path)
+
+    def started(*args: str) -> list[str]:
+        log.unlink(missing_ok=True)
+        proc = subprocess.run(
+            [WH, "verify", *args, "--project", str(committed.dir)], env=env, capture_output=True
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return sorted(log.read_text().split())
+
+    assert started("--no-cache") == ["check-attr", "ls-files", "rev-parse"]
+    assert started() == ["check-attr", "ls-files", "rev-parse"]
+    assert started("--pointers") == ["cat-file", "check-attr", "ls-files", "rev-parse"]
