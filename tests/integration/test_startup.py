@@ -52,3 +52,13 @@ def test_verify_imports_what_a_cached_run_needs_only() -> None:
         " 'wh.core.wheelcheck', 'wh.core.pexspec', 'wh.core.deployspec') if m in sys.modules))"
     )
     assert python(code) == "[]"
+
+
+def test_the_program_exits_as_python_does() -> None:
+    """run() leaves the start-up objects to the exit (gc.freeze): atexit handlers still run
+    and the output is all there."""
+    code = (
+        "import atexit, sys; atexit.register(lambda: print('atexit ran'));"
+        " sys.argv = ['wh', '--version']; from wh.cli.app import run; run()"
+    )
+    assert python(code).splitlines()[-1] == "atexit ran"
