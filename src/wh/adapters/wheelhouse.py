@@ -10,7 +10,6 @@ git facts the LFS findings need. Two sources, one protocol:
 
 from __future__ import annotations
 
-import hashlib
 import io
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -176,8 +175,10 @@ class IndexWheelhouse:
                 continue
             pointer = pointers.get(path)
             if pointer is None:  # a raw blob: its bytes are the file
+                from hashlib import sha256
+
                 data = index.blobs.get(blob_id, b"")
-                sha = hashlib.sha256(data).hexdigest()
+                sha = sha256(data).hexdigest()
                 files.append(_house_file(name, sha, io.BytesIO(data) if self.contents else None))
             else:
                 source = self._content(objects, path, pointer.oid) if objects else None
