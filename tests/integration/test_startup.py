@@ -62,3 +62,23 @@ def test_the_program_exits_as_python_does() -> None:
         " sys.argv = ['wh', '--version']; from wh.cli.app import run; run()"
     )
     assert python(code).splitlines()[-1] == "atexit ran"
+
+
+def test_the_program_loads_with_the_collector_paused_and_runs_with_it_on() -> None:
+    """wh.cli.run pauses the cyclic collector while wh loads and freezes what loaded; the
+    command runs with it on. Importing wh.cli changes nothing."""
+    code = (
+        "import atexit, gc, sys; sys.argv = ['wh', '--version']; import wh.cli;"
+        " print(gc.isenabled(), gc.get_freeze_count());"
+        " atexit.register(lambda: print(gc.isenabled(), gc.get_freeze_count() > 1000));"
+        " wh.cli.run()"
+    )
+    lines = python(code).splitlines()
+    assert lines[0] == "True 0" and lines[-1] == "True True"
+
+
+def test_python_m_wh_is_the_program() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "wh", "--version"], capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0 and proc.stdout.startswith("wh ")
