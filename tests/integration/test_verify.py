@@ -215,5 +215,39 @@ def test_git_processes_a_verify_starts(committed: Project, tmp_path: Path) -> No
         return sorted(log.read_text().split())
 
     assert started("--no-cache") == ["check-attr", "ls-files", "rev-parse"]
-    assert started() == ["check-attr", "ls-files", "rev-parse"]
-    assert started("--pointers") == ["cat-file", "check-attr", "ls-files", "rev-parse"]
+    assert started() == ["check-attr", "ls-files", "rev-parse"]  # fills the hash cache
+    # the cached sha256 of each working-tree wheel names the pointer its blob id proves
+    assert started("--pointers") == ["check-attr", "ls-files", "rev-parse"]
+    assert started("--pointers", "--no-cache") == [
+        "cat-file",
+        "check-attr",
+        "ls-files",
+        "rev-parse",
+    ]
+
+
+def test_a_cached_hash_cannot_stand_in_for_a_staged_pointer(committed: Project) -> None:
+    """--pointers takes the cache's sha256 of a working-tree wheel only where the staged blob
+    id proves the pointer: a pointer staged with another oid is read, and is a mismatch."""
+    assert committed.wh("verify").code == 0  # the hash cache now holds every wheel
+    path = f"wheelhouse/{NATIVE_WHEEL}"
+    size = (committed.dir / path).stat().st_size
+    wrong = pointer_bytes(Pointer("0" * 64, size))
+    blob = (
+        subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"],
+            cwd=committed.dir,
+            input=wrong,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    git(committed.dir, "update-index", "--cacheinfo", f"100644,{blob},{path}")
+
+    run = committed.wh("verify", "--pointers", "--format", "json")
+
+    assert run.code == 1
+    assert ("hash-mismatch", "native") in kinds(run)
+    assert "0" * 64 in run.output

@@ -10,6 +10,7 @@ git facts the LFS findings need. Two sources, one protocol:
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -168,7 +169,7 @@ class IndexWheelhouse:
         index = self.index
         objects = git.lfs_objects_dir(index.repo) if self.contents else None
         files: list[HouseFile] = []
-        pointers = index.pointers()
+        pointers = index.pointers(self._cached_pointers())
         for path, blob_id in sorted(index.staged.items()):
             name = path.rsplit("/", 1)[-1]
             if not is_dist_filename(name):
@@ -184,6 +185,22 @@ class IndexWheelhouse:
                 source = self._content(objects, path, pointer.oid) if objects else None
                 files.append(_house_file(name, pointer.oid, source))
         return files
+
+    def _cached_pointers(self) -> dict[str, Pointer]:
+        """The pointer git-lfs stages for each working-tree wheel whose sha256 the hash cache
+        holds for its present stat (nothing is read or hashed here): a guess that
+        ``GitIndex.pointers`` takes only where the staged blob id proves it, reading the
+        other blobs. The oids stay git's: a stale guess is a blob read, never a finding."""
+        known: dict[str, Pointer] = {}
+        for path in self.index.staged:
+            if is_dist_filename(path):
+                file = self.index.repo / path
+                with contextlib.suppress(OSError):
+                    st = file.stat()
+                    digest = self.hashes.get(file, st)
+                    if isinstance(digest, str):
+                        known[path] = Pointer(digest, st.st_size)
+        return known
 
     def _content(self, objects: Path, path: str, oid: str) -> Path | None:
         """The local LFS object for ``oid``, else the working-tree file when it holds it."""
