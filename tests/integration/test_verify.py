@@ -251,3 +251,21 @@ def test_a_cached_hash_cannot_stand_in_for_a_staged_pointer(committed: Project) 
     assert run.code == 1
     assert ("hash-mismatch", "native") in kinds(run)
     assert "0" * 64 in run.output
+
+
+def test_an_unchanged_verify_rewrites_no_cache_file(committed: Project) -> None:
+    """Once the caches hold the wheelhouse (hashes, METADATA, binary verdicts), a verify in
+    any mode reads them and writes nothing."""
+    assert committed.wh("verify").code == 0
+    caches = sorted(committed.cache.rglob("*.json"))
+    assert {p.name for p in caches} >= {"hashes.json", "metadata.json", "binaries.json"}
+
+    def state() -> list[tuple[str, int, int]]:
+        return [(str(p), p.stat().st_ino, p.stat().st_mtime_ns) for p in caches]
+
+    before = state()
+    for args in ((), ("--pointers",), ("--staged",)):
+        run = committed.wh("verify", *args)
+        assert run.code == 0, run.output
+        assert state() == before, args
+        assert sorted(committed.cache.rglob("*.json")) == caches
