@@ -64,7 +64,8 @@ class GitIndex:
         """Each staged path's LFS pointer (None: a raw blob, or not a distribution). A path
         whose blob id is the id of ``known[path]``'s pointer file (the one git-lfs stages for
         the working tree's file, from its sha256 and size) holds that pointer: its blob is
-        not read, so a wheelhouse that matches its index starts no cat-file."""
+        not read, so a wheelhouse that matches its index starts no cat-file. Read once: the
+        first call's ``known`` is the one that counts."""
         if self._pointers is None:
             known = known or {}
             same = {

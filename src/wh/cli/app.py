@@ -599,7 +599,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The ``wh`` program (console script and ``python -m wh``)."""
+    """The ``wh`` program, once loaded (the console script and ``python -m wh`` enter
+    through :func:`wh.cli.run`)."""
     import gc
 
     from wh.adapters import keep_httpx_cli_out
