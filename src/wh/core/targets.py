@@ -271,13 +271,14 @@ class _RunOrder(TagOrder):
     tags; a tag's rank is its run's start plus its platform's place (the first of each, where
     the list has it first). The tags themselves are made when asked for."""
 
-    __slots__ = ("_places", "_platforms", "_python", "_singles", "_starts")
+    __slots__ = ("_places", "_platforms", "_python", "_ranks", "_singles", "_starts")
 
     def __init__(self, python: Version, platforms: tuple[str, ...], runs: list[Tag]) -> None:
         self._python, self._platforms = python, platforms
         self._starts: dict[tuple[str, str], int] = {}
         self._singles: dict[tuple[str, str], int] = {}
         self._places: dict[str, int] = {}
+        self._ranks: dict[frozenset[Tag], int | None] = {}
         for i, name in enumerate(platforms):
             self._places.setdefault(name.lower(), i)
         position = 0
@@ -295,14 +296,22 @@ class _RunOrder(TagOrder):
         return self._tags
 
     def rank(self, tags: Iterable[Tag]) -> int | None:
+        if isinstance(tags, frozenset):  # a file's tags: asked again and again
+            if tags not in self._ranks:
+                self._ranks[tags] = self._rank(tags)
+            return self._ranks[tags]
+        return self._rank(tags)
+
+    def _rank(self, tags: Iterable[Tag]) -> int | None:
         best: int | None = None
         for t in tags:
-            key = (t.interpreter, t.abi)
-            if t.platform == "any":
-                found = self._singles.get(key)
-            else:
-                start, place = self._starts.get(key), self._places.get(t.platform)
-                found = None if start is None or place is None else start + place
+            platform = t.platform
+            if platform == "any":
+                found = self._singles.get((t.interpreter, t.abi))
+            else:  # most tags miss on the platform, the cheaper look-up
+                place = self._places.get(platform)
+                start = None if place is None else self._starts.get((t.interpreter, t.abi))
+                found = None if place is None or start is None else start + place
             if found is not None and (best is None or found < best):
                 best = found
         return best
