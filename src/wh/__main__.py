@@ -1,3 +1,3 @@
-from wh.cli.app import run
+from wh.cli import run
 
 run()

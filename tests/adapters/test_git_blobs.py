@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.gitrepo import git, git_env
-from wh.adapters.git import GitError, read_blobs, staged_files
+from wh.adapters.git import GitError, blob_id, read_blobs, staged_files
 
 CONTENTS = {
     "empty": b"",
@@ -71,3 +71,11 @@ def test_staged_files_give_the_ids_read_blobs_reads(repo: Path) -> None:
     blobs = read_blobs(repo, list(staged.values()))
     assert blobs[staged["wheelhouse/a b.whl"]] == b"PK\x03\x04 wheel a"
     assert blobs[staged["wheelhouse/c.whl"]] == b"a pointer, say\n"
+
+
+@pytest.mark.parametrize("object_format", ["sha1", "sha256"])
+def test_blob_id_is_the_id_git_gives(tmp_path: Path, object_format: str) -> None:
+    git(tmp_path, "init", "-q", f"--object-format={object_format}")
+    for data in CONTENTS.values():
+        stored = store(tmp_path, data)
+        assert blob_id(data, like=stored) == stored

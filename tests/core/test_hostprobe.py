@@ -46,8 +46,8 @@ def test_the_target_has_the_model_tags_and_the_host_environment() -> None:
     target = probed_target(facts())
 
     assert target.name == "cp312-manylinux_2_36_x86_64"
-    assert Tag("cp312", "cp312", "manylinux_2_17_x86_64") in target.priority
-    assert Tag("py3", "none", "any") in target.priority
+    assert Tag("cp312", "cp312", "manylinux_2_17_x86_64") in target.tags
+    assert Tag("py3", "none", "any") in target.tags
     assert set(target.environment) == set(make_target("3.12", "manylinux_2_36_x86_64").environment)
     assert target.environment["python_full_version"] == "3.12.4"  # the host's, not 3.12.0
     assert target.environment["platform_release"] == "6.1.0"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wh.core.lfs import GitFacts, lfs_findings, lfs_rule, parse_pointer
+from wh.core.lfs import GitFacts, Pointer, lfs_findings, lfs_rule, parse_pointer, pointer_bytes
 from wh.core.verify import ATTRIBUTES, NOT_LFS
 
 OID = "a" * 64
@@ -50,3 +50,9 @@ def test_a_pointer_gives_its_oid_and_size_and_a_blob_none() -> None:
     pointer = parse_pointer(text.encode())
     assert pointer is not None and (pointer.oid, pointer.size) == (OID, 12)
     assert parse_pointer(b"PK\x03\x04 a zip") is None
+
+
+def test_a_pointer_file_reads_back_as_its_pointer() -> None:
+    pointer = Pointer("ab" * 32, 123456)
+    assert parse_pointer(pointer_bytes(pointer)) == pointer
+    assert pointer_bytes(pointer).endswith(b"\nsize 123456\n")

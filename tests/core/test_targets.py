@@ -540,3 +540,69 @@ def test_cpython_before_3_8_reports_the_m_abi(
     if abi.endswith("m"):  # a real 3.7 reports cp37m and never a bare cp37 ABI
         assert all(t.abi != abi[:-1] for t in target.tags)
     assert target.name.startswith(f"cp{python.replace('.', '')}-")
+
+
+# --- ranks without making every tag ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("python", ["3.6", "3.7", "3.11", "3.12", "3.14"])
+@pytest.mark.parametrize(
+    "platform_tag",
+    [
+        "manylinux_2_28_x86_64",
+        "manylinux2014_aarch64",
+        "manylinux_2_5_i686",
+        "musllinux_1_2_aarch64",
+        "macosx_14_0_arm64",
+        "macosx_10_9_x86_64",
+        "macosx_26_0_x86_64",
+        "win_amd64",
+    ],
+)
+def test_rank_orders_tags_as_the_made_list_does(python: str, platform_tag: str) -> None:
+    """rank() reads runs of packaging's tags instead of making each; it must agree with the
+    list packaging makes: every listed tag in list order, anything else None."""
+    target = make_target(python, platform_tag)
+    made = list(dict.fromkeys(_made(python, platform_tag)))
+    assert list(target.tags) == made
+    ranks = [target.rank([t]) for t in made]
+    assert None not in ranks and ranks == sorted(ranks) and len(set(ranks)) == len(ranks)
+    others = [tag("cp311-cp311-linux_x86_64"), tag("py3-none-win32"), tag("cp39-abi3-any")]
+    others += [tag(f"cp32-cp32-{made[0].platform}"), tag(f"pp310-pypy310_pp73-{made[0].platform}")]
+    assert all(target.rank([t]) is None for t in others if t not in made)
+    some = made[len(made) // 2 :: 7] + others
+    ranked = [r for r in (target.rank([t]) for t in some) if r is not None]
+    assert target.rank(some) == min(ranked)
+
+
+def _made(python: str, platform_tag: str) -> list[Tag]:
+    """Every tag, made one by one as packaging does (what TagOrder holds when asked)."""
+    from packaging.tags import compatible_tags, cpython_tags
+
+    from wh.core.targets import cpython_abi, parse_platform, parse_python
+
+    version = parse_python(python)
+    accepted = parse_platform(platform_tag).accepted
+    abi = cpython_abi(version)
+    short = (version.major, version.minor)
+    return [*cpython_tags(short, [abi], accepted), *compatible_tags(short, abi, accepted)]
+
+
+def test_a_packaging_that_interleaves_platforms_gets_every_tag_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When packaging's tags are not runs of one (interpreter, abi) over the platforms, the
+    ranks come from the made list (what a free-threaded abi3t target would look like)."""
+    import wh.core.targets as targets
+
+    def interleaved(python: object, platforms: tuple[str, ...]) -> object:
+        for p in platforms:
+            yield Tag("cp312", "abi3", p)
+            yield Tag("cp312", "abi3t", p)
+        yield Tag("py3", "none", "any")
+
+    monkeypatch.setattr(targets, "_tags", interleaved)
+    order = targets._generated_order(targets.parse_python("3.12"), ("a_x", "b_x"))
+    assert type(order) is targets.TagOrder
+    assert order.rank([Tag("cp312", "abi3t", "a_x")]) == 1
+    assert order.rank([Tag("cp312", "abi3", "b_x")]) == 2

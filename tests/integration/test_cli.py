@@ -65,3 +65,30 @@ def test_usage_errors_exit_2_without_a_traceback(tmp_path: Path) -> None:
     assert host_tag.returncode == 2 and "host-only" in host_tag.stderr
     for run in (bad_config, bad_option, host_tag):
         assert "Traceback" not in run.stderr
+
+
+def test_a_command_alone_parses_and_helps_as_in_the_whole_app() -> None:
+    """main() builds only the command its first word names (typer builds the click object of
+    every command before parsing): alone, each has the same options, help and errors."""
+    from typer.core import TyperGroup
+    from typer.main import get_command
+    from typer.testing import CliRunner
+
+    from wh.cli.app import app, narrowed
+
+    whole = get_command(app)
+    assert isinstance(whole, TyperGroup)
+    runner = CliRunner()
+    for name, command in whole.commands.items():
+        narrow = narrowed([name, "--help"])
+        alone = get_command(narrow)
+        assert isinstance(alone, TyperGroup)
+        assert list(alone.commands) == [name]
+        assert [p.opts for p in alone.commands[name].params] == [p.opts for p in command.params]
+        assert [p.opts for p in alone.params] == [p.opts for p in whole.params]  # --version
+        for argv in ([name, "--help"], [name, "--no-such-option"]):
+            expected = runner.invoke(app, argv, prog_name="wh")
+            got = runner.invoke(narrow, argv, prog_name="wh")
+            assert (got.exit_code, got.output) == (expected.exit_code, expected.output), argv
+    for argv in ([], ["--version"], ["--help"], ["verfy"], ["--project", ".", "verify"]):
+        assert narrowed(argv) is app  # the whole app: its own help and "did you mean"

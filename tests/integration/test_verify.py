@@ -4,13 +4,19 @@ each kind of damage caught by its own finding kind."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import NATIVE_WHEEL, Project, Run
+from tests.integration.conftest import NATIVE_WHEEL, WH, Project, Run
 from tests.support.gitrepo import bare_remote, clone_without_lfs, git, stage_raw_blob
+from tests.support.netenv import isolated_env
+from tests.support.wheels import sha256_of
+from wh.adapters.git import blob_id, staged_files
+from wh.core.lfs import Pointer, pointer_bytes
 
 
 @dataclass
@@ -112,6 +118,9 @@ def test_wheel_staged_as_raw_blob(checkouts: Checkouts) -> None:
     assert ("not-lfs", "native") in kinds(run)
     (finding,) = [f for f in run.json["findings"] if f["kind"] == "not-lfs"]
     assert "git rm --cached" in finding["hint"]
+    for args in ((), ("--no-cache",)):  # the working tree's file is fine; its blob is not
+        plain = checkouts.verify(*args)
+        assert plain.code == 1 and kinds(plain) == {("not-lfs", "native")}, plain.output
 
 
 def test_lock_line_added_without_its_wheels(checkouts: Checkouts) -> None:
@@ -169,3 +178,94 @@ def test_github_annotations(checkouts: Checkouts) -> None:
     line = next(x for x in run.stdout.splitlines() if x.startswith("::error"))
     assert line.startswith("::error file=requirements.txt,line=")
     assert "title=wh verify: missing on cp311-manylinux_2_28_x86_64::" in line
+
+
+def test_git_lfs_stages_the_pointer_file_wh_predicts(committed: Project) -> None:
+    """A cached verify takes a staged wheel for the pointer of the working tree's file when
+    the blob ids agree (no blob read): the pointer file must be git-lfs's, byte for byte."""
+    staged = staged_files(committed.dir, "wheelhouse")
+    wheels = [p for p in staged if p.endswith(".whl")]
+    assert len(wheels) > 3
+    for path in wheels:
+        file = committed.dir / path
+        pointer = Pointer(sha256_of(file), file.stat().st_size)
+        assert blob_id(pointer_bytes(pointer), like=staged[path]) == staged[path]
+
+
+def test_git_processes_a_verify_starts(committed: Project, tmp_path: Path) -> None:
+    """A cached verify of a wheelhouse that matches its index reads no blob (3 git runs); a
+    --pointers verify reads every pointer in one cat-file (4)."""
+    bin_dir, log = tmp_path / "bin", tmp_path / "git.log"
+    bin_dir.mkdir()
+    real = next(
+        d / "git" for d in map(Path, os.environ["PATH"].split(os.pathsep)) if (d / "git").is_file()
+    )
+    wrapper = bin_dir / "git"
+    wrapper.write_text(f'#!/bin/sh\necho "$1" >> {log}\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    path = f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+    env = isolated_env(WH_CACHE_DIR=str(committed.cache), PATH=path)
+
+    def started(*args: str) -> list[str]:
+        log.unlink(missing_ok=True)
+        proc = subprocess.run(
+            [WH, "verify", *args, "--project", str(committed.dir)], env=env, capture_output=True
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return sorted(log.read_text().split())
+
+    assert started("--no-cache") == ["check-attr", "ls-files", "rev-parse"]
+    assert started() == ["check-attr", "ls-files", "rev-parse"]  # fills the hash cache
+    # the cached sha256 of each working-tree wheel names the pointer its blob id proves
+    assert started("--pointers") == ["check-attr", "ls-files", "rev-parse"]
+    assert started("--pointers", "--no-cache") == [
+        "cat-file",
+        "check-attr",
+        "ls-files",
+        "rev-parse",
+    ]
+
+
+def test_a_cached_hash_cannot_stand_in_for_a_staged_pointer(committed: Project) -> None:
+    """--pointers takes the cache's sha256 of a working-tree wheel only where the staged blob
+    id proves the pointer: a pointer staged with another oid is read, and is a mismatch."""
+    assert committed.wh("verify").code == 0  # the hash cache now holds every wheel
+    path = f"wheelhouse/{NATIVE_WHEEL}"
+    size = (committed.dir / path).stat().st_size
+    wrong = pointer_bytes(Pointer("0" * 64, size))
+    blob = (
+        subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"],
+            cwd=committed.dir,
+            input=wrong,
+            capture_output=True,
+            check=True,
+        )
+        .stdout.decode()
+        .strip()
+    )
+    git(committed.dir, "update-index", "--cacheinfo", f"100644,{blob},{path}")
+
+    run = committed.wh("verify", "--pointers", "--format", "json")
+
+    assert run.code == 1
+    assert ("hash-mismatch", "native") in kinds(run)
+    assert "0" * 64 in run.output
+
+
+def test_an_unchanged_verify_rewrites_no_cache_file(committed: Project) -> None:
+    """Once the caches hold the wheelhouse (hashes, METADATA, binary verdicts), a verify in
+    any mode reads them and writes nothing."""
+    assert committed.wh("verify").code == 0
+    caches = sorted(committed.cache.rglob("*.json"))
+    assert {p.name for p in caches} >= {"hashes.json", "metadata.json", "binaries.json"}
+
+    def state() -> list[tuple[str, int, int]]:
+        return [(str(p), p.stat().st_ino, p.stat().st_mtime_ns) for p in caches]
+
+    before = state()
+    for args in ((), ("--pointers",), ("--staged",)):
+        run = committed.wh("verify", *args)
+        assert run.code == 0, run.output
+        assert state() == before, args
+        assert sorted(committed.cache.rglob("*.json")) == caches

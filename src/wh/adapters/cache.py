@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sys
@@ -147,6 +146,8 @@ class PlanCache:
 
     @staticmethod
     def key(*parts: str) -> str:
+        import hashlib
+
         digest = hashlib.sha256()
         for part in parts:
             digest.update(part.encode())

@@ -88,6 +88,15 @@ def read_blobs(repo: Path, blob_ids: list[str]) -> dict[str, bytes]:
     return blobs
 
 
+def blob_id(data: bytes, like: str) -> str:
+    """The id git gives a blob holding ``data``, hashed as the id ``like`` is (a repository's
+    ids are SHA-1, 40 hex digits, or SHA-256, 64)."""
+    import hashlib
+
+    digest = hashlib.sha256 if len(like) == 64 else hashlib.sha1
+    return digest(b"blob %d\0%b" % (len(data), data)).hexdigest()
+
+
 def show_staged(repo: Path, path: str) -> str:
     """A file as staged in the git index (``git show :path``)."""
     proc = _git(repo, "show", f":{path}")

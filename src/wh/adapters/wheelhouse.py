@@ -10,19 +10,18 @@ git facts the LFS findings need. Two sources, one protocol:
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
 from wh.adapters import git
 from wh.adapters.cache import HashCache, StatCache
 from wh.adapters.housekeeping import read_records
-from wh.adapters.wheelfile import read_metadata
 from wh.core.built import RECORD_NAME, BuiltWheel, RecordError
 from wh.core.files import is_dist_filename
-from wh.core.lfs import POINTER_MAX, GitFacts, Pointer, parse_pointer
+from wh.core.lfs import POINTER_MAX, GitFacts, Pointer, parse_pointer, pointer_bytes
 from wh.core.metadata import MetadataError, from_fields
 from wh.core.verify import HouseFile
 from wh.errors import UsageError
@@ -51,21 +50,43 @@ def _checked_records(read: Callable[[], str]) -> list[BuiltWheel]:
 
 
 class GitIndex:
-    """The wheelhouse's entries in the git index, their blobs read once (one cat-file run)."""
+    """The wheelhouse's entries in the git index; their blobs read once (one cat-file run),
+    when first asked for."""
 
     def __init__(self, repo: Path, wheelhouse: Path) -> None:
         self.repo = repo
         self.rel = wheelhouse.resolve().relative_to(repo.resolve()).as_posix()
         self.staged = git.staged_files(repo, self.rel)
-        dists = [b for p, b in self.staged.items() if is_dist_filename(p)]
-        self.blobs = git.read_blobs(repo, dists)
-        self.pointers = {p: parse_pointer(self.blobs.get(b, b"")) for p, b in self.staged.items()}
+        self.blobs: dict[str, bytes] = {}
+        self._pointers: dict[str, Pointer | None] | None = None
 
-    def facts(self) -> GitFacts:
+    def pointers(self, known: Mapping[str, Pointer] | None = None) -> dict[str, Pointer | None]:
+        """Each staged path's LFS pointer (None: a raw blob, or not a distribution). A path
+        whose blob id is the id of ``known[path]``'s pointer file (the one git-lfs stages for
+        the working tree's file, from its sha256 and size) holds that pointer: its blob is
+        not read, so a wheelhouse that matches its index starts no cat-file. Read once: the
+        first call's ``known`` is the one that counts."""
+        if self._pointers is None:
+            known = known or {}
+            same = {
+                p: known[p]
+                for p, b in self.staged.items()
+                if p in known and b == git.blob_id(pointer_bytes(known[p]), b)
+            }
+            dists = [b for p, b in self.staged.items() if is_dist_filename(p) and p not in same]
+            self.blobs = git.read_blobs(self.repo, dists)
+            self._pointers = {
+                p: same[p] if p in same else parse_pointer(self.blobs.get(b, b""))
+                for p, b in self.staged.items()
+            }
+        return self._pointers
+
+    def facts(self, known: Mapping[str, Pointer] | None = None) -> GitFacts:
+        pointers = self.pointers(known)
         raw = tuple(
             p
             for p, b in self.staged.items()
-            if p.endswith(".whl") and self.pointers.get(p) is None and b in self.blobs
+            if p.endswith(".whl") and pointers.get(p) is None and b in self.blobs
         )
         wheels = [p for p in self.staged if p.endswith(".whl")] or [f"{self.rel}/probe.whl"]
         routed = git.lfs_routed(self.repo, wheels)
@@ -85,6 +106,7 @@ class DiskWheelhouse:
         self.directory = directory
         self.hashes = hashes
         self.index = index
+        self._known: dict[str, Pointer] = {}  # staged path -> the pointer its file would be
 
     def files(self) -> list[HouseFile]:
         if not self.directory.is_dir():
@@ -102,13 +124,19 @@ class DiskWheelhouse:
             for p in paths
         ]
         metadata.save()
+        if self.index is not None:
+            rel = self.index.rel
+            self._known = {
+                f"{rel}/{p.name}": Pointer(d, p.stat().st_size) for p, d in digests.items()
+            }
+            self._known |= {f"{rel}/{p.name}": pointer for p, pointer in pointers.items()}
         return files
 
     def records(self) -> list[BuiltWheel]:
         return _checked_records((self.directory / RECORD_NAME).read_text)
 
     def git_facts(self) -> GitFacts | None:
-        return self.index.facts() if self.index else None
+        return self.index.facts(self._known) if self.index else None
 
     def notes(self) -> list[str]:
         return []
@@ -142,19 +170,38 @@ class IndexWheelhouse:
         index = self.index
         objects = git.lfs_objects_dir(index.repo) if self.contents else None
         files: list[HouseFile] = []
+        pointers = index.pointers(self._cached_pointers())
         for path, blob_id in sorted(index.staged.items()):
             name = path.rsplit("/", 1)[-1]
             if not is_dist_filename(name):
                 continue
-            pointer = index.pointers.get(path)
+            pointer = pointers.get(path)
             if pointer is None:  # a raw blob: its bytes are the file
+                from hashlib import sha256
+
                 data = index.blobs.get(blob_id, b"")
-                sha = hashlib.sha256(data).hexdigest()
+                sha = sha256(data).hexdigest()
                 files.append(_house_file(name, sha, io.BytesIO(data) if self.contents else None))
             else:
                 source = self._content(objects, path, pointer.oid) if objects else None
                 files.append(_house_file(name, pointer.oid, source))
         return files
+
+    def _cached_pointers(self) -> dict[str, Pointer]:
+        """The pointer git-lfs stages for each working-tree wheel whose sha256 the hash cache
+        holds for its present stat (nothing is read or hashed here): a guess that
+        ``GitIndex.pointers`` takes only where the staged blob id proves it, reading the
+        other blobs. The oids stay git's: a stale guess is a blob read, never a finding."""
+        known: dict[str, Pointer] = {}
+        for path in self.index.staged:
+            if is_dist_filename(path):
+                file = self.index.repo / path
+                with contextlib.suppress(OSError):
+                    st = file.stat()
+                    digest = self.hashes.get(file, st)
+                    if isinstance(digest, str):
+                        known[path] = Pointer(digest, st.st_size)
+        return known
 
     def _content(self, objects: Path, path: str, oid: str) -> Path | None:
         """The local LFS object for ``oid``, else the working-tree file when it holds it."""
@@ -212,6 +259,8 @@ def _cached_house_file(path: Path, sha256: str, cache: StatCache) -> HouseFile:
 def _house_file(name: str, sha256: str, source: Path | io.BytesIO | None) -> HouseFile:
     if source is None or not name.endswith(".whl"):
         return HouseFile(name, sha256)
+    from wh.adapters.wheelfile import read_metadata  # here: cached METADATA opens no wheel
+
     try:
         return HouseFile(name, sha256, read_metadata(source))
     except MetadataError as exc:

@@ -9,15 +9,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
-from wh.core.deployspec import DeploySpec, parse_deploy_specs
 from wh.core.lockfile import inside_project
-from wh.core.pexspec import PexSpec, parse_pex_specs
 from wh.core.targets import Target, TargetError, make_target, parse_platform, parse_python
 from wh.errors import ConfigError
+
+if TYPE_CHECKING:  # imported where the tables are parsed: a project without them never does
+    from wh.core.deployspec import DeploySpec
+    from wh.core.pexspec import PexSpec
 
 # Documented defaults for [tool.wh.platforms]: the newest tag each kind of machine supports.
 DEFAULT_PLATFORMS: Mapping[str, tuple[str, ...]] = MappingProxyType(
@@ -146,11 +148,15 @@ def parse_config(table: Mapping[str, Any]) -> Config:
     if "inputs" in table:
         kwargs["inputs"] = MappingProxyType(_inputs(table["inputs"]))
     if "pex" in table:
+        from wh.core.pexspec import parse_pex_specs
+
         kwargs["pex"] = parse_pex_specs(table["pex"], kwargs.get("lockfiles", DEFAULT_LOCKFILES))
     if "allow-sdist" in table:
         names = _strings("allow-sdist", table["allow-sdist"], empty=True)
         kwargs["allow_sdist"] = tuple(canonicalize_name(n) for n in names)
     if "deploy" in table:
+        from wh.core.deployspec import parse_deploy_specs
+
         kwargs["deploy"] = parse_deploy_specs(table["deploy"], kwargs.get("pex", {}))
     if "build" in table:
         kwargs["build"] = _build(table["build"])

@@ -30,7 +30,7 @@ def safe_filename(name: str) -> bool:
         and not name.startswith(".")
         and "/" not in name
         and "\\" not in name
-        and all(ord(c) >= 32 for c in name)
+        and min(name) >= " "  # no character below 32 (one pass in C, not a generator)
     )
 
 

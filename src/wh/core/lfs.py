@@ -31,6 +31,14 @@ def parse_pointer(data: bytes) -> Pointer | None:
     return Pointer(oid[1].decode(), int(size[1]))
 
 
+def pointer_bytes(pointer: Pointer) -> bytes:
+    """The pointer file git-lfs writes for ``pointer`` (spec v1, no extensions), byte for byte."""
+    return (
+        f"version https://git-lfs.github.com/spec/v1\noid sha256:{pointer.oid}\n"
+        f"size {pointer.size}\n"
+    ).encode()
+
+
 def lfs_rule(wheelhouse: str) -> str:
     """The .gitattributes line routing the wheelhouse's wheels through git-lfs (wh init)."""
     return f"{wheelhouse.strip('/')}/*.whl filter=lfs diff=lfs merge=lfs -text"

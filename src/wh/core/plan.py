@@ -14,7 +14,17 @@ from packaging.utils import canonicalize_name
 from wh.core.built import BuiltWheel
 from wh.core.files import DistFile
 from wh.core.lockfile import LockedRequirement
-from wh.core.selection import Choice, Gap, best, choose, fits, hash_ok, pinned, served_by_built
+from wh.core.selection import (
+    Choice,
+    Gap,
+    applicable,
+    best,
+    choose,
+    fits,
+    hash_ok,
+    pinned,
+    served_by_built,
+)
 from wh.core.targets import Target
 
 
@@ -54,17 +64,6 @@ class SyncPlan:
 
     def for_target(self, target: Target) -> list[Entry]:
         return [e for e in self.entries if e.target == target]
-
-
-def applicable(
-    target: Target, requirements: Sequence[LockedRequirement]
-) -> list[LockedRequirement]:
-    """The lock lines whose markers hold on ``target``, each (name, version) once."""
-    seen: dict[tuple[str, str], LockedRequirement] = {}
-    for req in requirements:
-        if target.evaluates(req.marker):
-            seen.setdefault((req.name, req.version), req)
-    return list(seen.values())
 
 
 def projects(targets: Sequence[Target], requirements: Sequence[LockedRequirement]) -> list[str]:

@@ -36,6 +36,17 @@ class Gap:
     hint: str
 
 
+def applicable(
+    target: Target, requirements: Sequence[LockedRequirement]
+) -> list[LockedRequirement]:
+    """The lock lines whose markers hold on ``target``, each (name, version) once."""
+    seen: dict[tuple[str, str], LockedRequirement] = {}
+    for req in requirements:
+        if target.evaluates(req.marker):
+            seen.setdefault((req.name, req.version), req)
+    return list(seen.values())
+
+
 @lru_cache(maxsize=4096)
 def _version(text: str) -> Version:
     """A lock line's version, parsed once (a check runs per line per target)."""

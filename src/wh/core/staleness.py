@@ -9,7 +9,6 @@ does). Pure: the caller reads the files. The header lines themselves are written
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 
 from wh.core.lockfile import Recorded, read_recorded, render_recorded, strip_comment
@@ -27,12 +26,16 @@ __all__ = [
 def text_digest(text: str) -> str:
     """sha256 of what a requirement file says: comments, blank lines, trailing white space and
     line endings (a CRLF checkout) leave it unchanged."""
+    from hashlib import sha256  # here: a lock without digests hashes nothing (OpenSSL ~2.5 ms)
+
     lines = (strip_comment(line).rstrip() for line in text.splitlines())
-    return hashlib.sha256("\n".join(line for line in lines if line).encode()).hexdigest()
+    return sha256("\n".join(line for line in lines if line).encode()).hexdigest()
 
 
 def targets_digest(names: Sequence[str]) -> str:
-    return hashlib.sha256("\n".join(names).encode()).hexdigest()
+    from hashlib import sha256
+
+    return sha256("\n".join(names).encode()).hexdigest()
 
 
 def render_digests(inputs: Mapping[str, str], target_names: Sequence[str]) -> str:

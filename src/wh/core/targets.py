@@ -15,7 +15,7 @@ sync, verify and pex all read this one model.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -165,31 +165,6 @@ def parse_python(text: str) -> Version:
     return version
 
 
-class TagOrder:
-    """A target's compatible tags, most preferred first, and each tag's rank: made on first
-    use (some thousand tags for 8 targets, ~20 ms; a no-op sync never asks for them)."""
-
-    __slots__ = ("_make", "_priority", "_tags")
-
-    def __init__(self, make: Callable[[], Iterable[Tag]]) -> None:
-        self._make = make
-        self._tags: tuple[Tag, ...] | None = None
-        self._priority: Mapping[Tag, int] = MappingProxyType({})
-
-    @property
-    def tags(self) -> tuple[Tag, ...]:
-        if self._tags is None:
-            tags = tuple(dict.fromkeys(self._make()))
-            self._priority = MappingProxyType({t: i for i, t in enumerate(tags)})
-            self._tags = tags
-        return self._tags
-
-    @property
-    def priority(self) -> Mapping[Tag, int]:
-        self.tags  # noqa: B018 (made on first use)
-        return self._priority
-
-
 @dataclass(frozen=True, slots=True)
 class Target:
     """CPython ``python`` on ``platform``; build with :func:`make_target`."""
@@ -201,13 +176,8 @@ class Target:
 
     @property
     def tags(self) -> tuple[Tag, ...]:
-        """Every tag a wheel may carry to install here, most preferred first."""
+        """The compatible tags, best first."""
         return self.order.tags
-
-    @property
-    def priority(self) -> Mapping[Tag, int]:
-        """Each tag's rank in :attr:`tags` (lower is better)."""
-        return self.order.priority
 
     @property
     def name(self) -> str:
@@ -225,10 +195,10 @@ class Target:
     def python_short(self) -> str:
         return f"{self.python.major}.{self.python.minor}"
 
-    def rank(self, tags: frozenset[Tag]) -> int | None:
-        """The best priority (lower is better) among ``tags``; None when none fits."""
-        ranks = [self.priority[t] for t in tags if t in self.priority]
-        return min(ranks) if ranks else None
+    def rank(self, tags: Iterable[Tag]) -> int | None:
+        """The best priority among ``tags`` (lower is better; comparable between the tags of
+        one target only); None when none fits."""
+        return self.order.rank(tags)
 
     def evaluates(self, marker: Marker | None, extras: Iterable[str] = ()) -> bool:
         """Whether ``marker`` holds on this target (no marker: it does), for the base
@@ -266,11 +236,101 @@ def cpython_abi(python: Version) -> str:
     return f"cp{python.major}{python.minor}{flag}"
 
 
-def _tags(python: Version, platform: Platform) -> Iterator[Tag]:
+def _tags(python: Version, platforms: Sequence[str]) -> Iterator[Tag]:
     version = (python.major, python.minor)
     abi = cpython_abi(python)
-    yield from cpython_tags(version, [abi], platform.accepted)
-    yield from compatible_tags(version, abi, platform.accepted)
+    yield from cpython_tags(version, [abi], platforms)
+    yield from compatible_tags(version, abi, platforms)
+
+
+class TagOrder:
+    """A target's compatible tags, best first, and the rank of a wheel's tags among them."""
+
+    __slots__ = ("_index", "_tags")
+
+    def __init__(self, tags: Iterable[Tag]) -> None:
+        self._tags = tuple(dict.fromkeys(tags))
+        self._index = {t: i for i, t in enumerate(self._tags)}
+
+    @property
+    def tags(self) -> tuple[Tag, ...]:
+        return self._tags
+
+    def rank(self, tags: Iterable[Tag]) -> int | None:
+        ranks = [self._index[t] for t in tags if t in self._index]
+        return min(ranks) if ranks else None
+
+
+_STAND_INS = ("wh-stand-in-1", "wh-stand-in-2")  # platforms no tag names
+
+
+class _RunOrder(TagOrder):
+    """The tags packaging generates for a CPython, ranked without making each one (a macOS
+    x86_64 target has ~2,500; verify's 8 targets took ~10 ms to make). packaging yields runs
+    of one (interpreter, abi) over every accepted platform in their order, and single ``any``
+    tags; a tag's rank is its run's start plus its platform's place (the first of each, where
+    the list has it first). The tags themselves are made when asked for."""
+
+    __slots__ = ("_places", "_platforms", "_python", "_ranks", "_singles", "_starts")
+
+    def __init__(self, python: Version, platforms: tuple[str, ...], runs: list[Tag]) -> None:
+        self._python, self._platforms = python, platforms
+        self._starts: dict[tuple[str, str], int] = {}
+        self._singles: dict[tuple[str, str], int] = {}
+        self._places: dict[str, int] = {}
+        self._ranks: dict[frozenset[Tag], int | None] = {}
+        for i, name in enumerate(platforms):
+            self._places.setdefault(name.lower(), i)
+        position = 0
+        for run in runs:
+            single = run.platform == "any"
+            (self._singles if single else self._starts).setdefault(
+                (run.interpreter, run.abi), position
+            )
+            position += 1 if single else len(platforms)
+
+    @property
+    def tags(self) -> tuple[Tag, ...]:
+        if not hasattr(self, "_tags"):
+            TagOrder.__init__(self, _tags(self._python, self._platforms))
+        return self._tags
+
+    def rank(self, tags: Iterable[Tag]) -> int | None:
+        if isinstance(tags, frozenset):  # a file's tags: asked again and again
+            if tags not in self._ranks:
+                self._ranks[tags] = self._rank(tags)
+            return self._ranks[tags]
+        return self._rank(tags)
+
+    def _rank(self, tags: Iterable[Tag]) -> int | None:
+        best: int | None = None
+        for t in tags:
+            platform = t.platform
+            if platform == "any":
+                found = self._singles.get((t.interpreter, t.abi))
+            else:  # most tags miss on the platform, the cheaper look-up
+                place = self._places.get(platform)
+                start = None if place is None else self._starts.get((t.interpreter, t.abi))
+                found = None if place is None or start is None else start + place
+            if found is not None and (best is None or found < best):
+                best = found
+        return best
+
+
+def _generated_order(python: Version, platforms: tuple[str, ...]) -> TagOrder:
+    """The runs, read from packaging's own generators given two stand-in platforms; when the
+    tags are not such runs (a packaging that interleaves platforms), every tag is made."""
+    one, two = _STAND_INS
+    probe = list(_tags(python, _STAND_INS))
+    runs = [t for t in probe if t.platform in ("any", one)]
+    expanded = [
+        u
+        for t in runs
+        for u in ([t] if t.platform == "any" else [t, Tag(t.interpreter, t.abi, two)])
+    ]
+    if probe != expanded or "any" in platforms:
+        return TagOrder(_tags(python, platforms))
+    return _RunOrder(python, platforms, runs)
 
 
 # The complete PEP 508 marker environment: a target states every key (none from the host).
@@ -313,7 +373,7 @@ def make_target(python: str, platform_tag: str) -> Target:
     return Target(
         python=version,
         platform=platform,
-        order=TagOrder(lambda: _tags(version, platform)),
+        order=_generated_order(version, platform.accepted),
         environment=MappingProxyType(_environment(version, platform)),
     )
 
@@ -348,10 +408,7 @@ def from_complete_platform(document: Mapping[str, Any]) -> Target:
         _tag_version(tag),
     )
     return Target(
-        python=python,
-        platform=platform,
-        order=TagOrder(lambda: tags),
-        environment=MappingProxyType(env),
+        python=python, platform=platform, order=TagOrder(tags), environment=MappingProxyType(env)
     )
 
 

@@ -17,8 +17,7 @@ from wh.core.built import BuiltWheel
 from wh.core.files import DistFile, parse_dist
 from wh.core.lockfile import LockedRequirement
 from wh.core.metadata import WheelMetadata
-from wh.core.plan import applicable
-from wh.core.selection import best, fits, missing_hint, pinned
+from wh.core.selection import applicable, best, fits, missing_hint, pinned
 from wh.core.targets import Target
 
 # Finding kinds, each a distinct failure a user fixes differently.

@@ -46,7 +46,8 @@ from wh.core.config import Config
 from wh.core.crossbuild import CrossError, CrossSpec, cross_spec, failure_hint, first_error
 from wh.core.files import DistFile
 from wh.core.lockfile import LockedRequirement
-from wh.core.plan import applicable, sdist_of
+from wh.core.plan import sdist_of
+from wh.core.selection import applicable
 from wh.core.targets import Target
 from wh.errors import UsageError
 from wh.services.report import Reporter, Silent

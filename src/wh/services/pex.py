@@ -23,7 +23,7 @@ from wh.core.config import Config
 from wh.core.lockfile import LockedRequirement
 from wh.core.pexinfo import coverage, parse_pex_info
 from wh.core.pexspec import PexSpec, module_paths, provides
-from wh.core.plan import applicable
+from wh.core.selection import applicable
 from wh.core.targets import Target
 from wh.core.verify import CLOSURE, HASH, METADATA, MISSING, Report, verify
 from wh.errors import PexCheckError, UsageError

@@ -24,7 +24,6 @@ from wh.adapters.project import (
     read_lockfiles,
 )
 from wh.adapters.wheelhouse import DiskWheelhouse, GitIndex, IndexWheelhouse, WheelhouseSource
-from wh.core.binaries import binary_problems
 from wh.core.files import parse_dist
 from wh.core.lfs import lfs_findings
 from wh.core.lockfile import Lockfile
@@ -119,9 +118,10 @@ def _binaries(
             path = wheelhouse / f.filename
             if not path.is_file() or hashes.sha256(path) != f.sha256:
                 continue
-            # here, not at the top: pyelftools and macholib cost ~45 ms to import, and a run
-            # whose verdicts are all cached never opens a binary
+            # here, not at the top: pyelftools and macholib cost ~45 ms to import (the rules
+            # ~2 ms), and a run whose verdicts are all cached never opens a binary
             from wh.adapters.binfile import BinaryReadError, read_binaries
+            from wh.core.binaries import binary_problems
 
             try:
                 problems = binary_problems(f.filename, read_binaries(path), oldest)
