@@ -11,6 +11,7 @@ Why not an async client: on a loopback index the same 193 files took 0.24 s here
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import http.client
 import os
@@ -229,7 +230,7 @@ class Transport:
             p_port = p.port or (443 if p.scheme == "https" else 80)
         except ValueError as exc:
             raise InvalidURL(f"the proxy's URL: {exc}") from None
-        auth = _basic(unquote(p.username), unquote(p.password or "")) if p.username else None
+        auth = basic_auth(unquote(p.username), unquote(p.password or "")) if p.username else None
         if parts.scheme == "https":
             return _Route("https", p.hostname or "", p_port, (parts.hostname, port), auth), target
         host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
@@ -315,13 +316,7 @@ def tls_context() -> ssl.SSLContext:
 
 
 def basic_auth(user: str, password: str) -> str:
-    """An Authorization header value for HTTP basic auth."""
-    return _basic(user, password)
-
-
-def _basic(user: str, password: str) -> str:
-    import base64
-
+    """An Authorization (or Proxy-Authorization) header value for HTTP basic auth."""
     return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
