@@ -85,8 +85,8 @@ class IndexClient:
         return merged
 
     async def projects(self, names: Sequence[str], jobs: int) -> dict[str, Page]:
-        """Every project's page, ``jobs`` requests at a time (a longer queue only makes the
-        connection pool's bookkeeping slower)."""
+        """Every project's page, ``jobs`` at a time (no more than the pool has threads: the
+        rest would only wait in its queue, ahead of other requests that share it)."""
         gate = asyncio.Semaphore(jobs)
 
         async def one(name: str) -> Page:
@@ -103,10 +103,8 @@ def check_reachable(index_urls: Sequence[str], project: str) -> None:
     then blames the requirements."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from wh.adapters.http import make_transport
-
     async def ask() -> None:
-        transport = make_transport(Credentials(index_urls))
+        transport = net.make_transport(Credentials(index_urls))
         with ThreadPoolExecutor(max_workers=len(index_urls)) as pool:
             try:
                 await IndexClient(transport, pool, index_urls).project(project)
